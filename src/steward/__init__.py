@@ -1,0 +1,1 @@
+"""Steward: research partnerships between a state education agency and researchers."""
