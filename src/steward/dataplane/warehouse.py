@@ -1,0 +1,222 @@
+"""The encrypted warehouse: one folder per agency, dataset and year, one Parquet file per version.
+
+Every file is written with Parquet modular encryption (footer and every column encrypted), so
+student rows never reach the disk in the clear, not even in a temp file. Data keys are wrapped
+with a per-dataset master key from the key service.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyarrow.parquet.encryption as pe
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from steward.dataplane.atomic import atomic_path, fsync_dir, is_temp_file
+from steward.dataplane.keys import KeyService, LocalKeyFile, warehouse_key_id
+
+_VERSION_FILE = re.compile(r"^v(\d{4,})\.parquet$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NONCE_BYTES = 12
+_HASH_CHUNK = 1 << 20
+
+
+class WarehouseError(Exception):
+    """A warehouse request that cannot be served (unknown version, bad name, missing key)."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One stored version of a dataset-year: where it is and what it holds."""
+
+    agency: str
+    dataset: str
+    year: int
+    version: int
+    path: str
+    sha256: str
+    rows: int
+    bytes: int
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+class _MasterKeyKms(pe.KmsClient):
+    """Wraps Parquet data keys with AES-256-GCM under a master key from the key service."""
+
+    def __init__(self, keys: KeyService) -> None:
+        super().__init__()
+        self._keys = keys
+
+    def wrap_key(self, key_bytes: bytes, master_key_identifier: str) -> str:
+        master = self._keys.get_key(master_key_identifier)
+        nonce = os.urandom(_NONCE_BYTES)
+        # The key id is bound as associated data: a data key cannot be moved to another dataset.
+        sealed = AESGCM(master).encrypt(nonce, key_bytes, master_key_identifier.encode())
+        return base64.b64encode(nonce + sealed).decode("ascii")
+
+    def unwrap_key(self, wrapped_key: str, master_key_identifier: str) -> bytes:
+        master = self._keys.get_key(master_key_identifier)
+        blob = base64.b64decode(wrapped_key)
+        nonce, sealed = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        try:
+            return AESGCM(master).decrypt(nonce, sealed, master_key_identifier.encode())
+        except InvalidTag:
+            raise WarehouseError(
+                f"key {master_key_identifier!r} does not open this file: it was written "
+                "under another key"
+            ) from None
+
+
+class Warehouse:
+    """Versioned, encrypted Parquet under ``root/warehouse/<agency>/<dataset>/<year>/``."""
+
+    def __init__(self, root: Path | str, keys: KeyService) -> None:
+        self.root = Path(root).absolute()
+        if isinstance(keys, LocalKeyFile) and keys.path.is_relative_to(self.root):
+            raise WarehouseError(
+                f"key file {keys.path} is inside the data folder {self.root}; keep keys apart"
+            )
+        self.keys = keys
+        # One factory per warehouse: its key cache must not serve another key service.
+        self._crypto = pe.CryptoFactory(lambda _config: _MasterKeyKms(keys))
+        self._kms_config = pe.KmsConnectionConfig()
+
+    def folder(self, agency: str, dataset: str, year: int) -> Path:
+        """The folder holding every version of one dataset-year."""
+        for label, name in (("agency", agency), ("dataset", dataset)):
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise WarehouseError(f"invalid {label} code {name!r}")
+        if not isinstance(year, int) or not 1900 <= year <= 2999:
+            raise WarehouseError(f"invalid year {year!r}")
+        return self.root / "warehouse" / agency / dataset / str(year)
+
+    def versions(self, agency: str, dataset: str, year: int) -> list[int]:
+        """Version numbers stored for one dataset-year, oldest first."""
+        folder = self.folder(agency, dataset, year)
+        if not folder.is_dir():
+            return []
+        found = (_VERSION_FILE.match(p.name) for p in folder.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    def latest_version(self, agency: str, dataset: str, year: int) -> int | None:
+        """The newest version number, or None when nothing was ingested yet."""
+        versions = self.versions(agency, dataset, year)
+        return versions[-1] if versions else None
+
+    def version_path(self, agency: str, dataset: str, year: int, version: int) -> Path:
+        """Where one version's file lives."""
+        return self.folder(agency, dataset, year) / f"v{version:04d}.parquet"
+
+    def write_version(self, agency: str, dataset: str, year: int, table: pa.Table) -> VersionInfo:
+        """Store ``table`` as the next version, encrypted, atomically; return what was written."""
+        folder = self.folder(agency, dataset, year)
+        key_id = warehouse_key_id(agency, dataset)
+        self.keys.create_key(key_id)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _folder_lock(folder):
+            _remove_stale_temp_files(folder)
+            version = (self.latest_version(agency, dataset, year) or 0) + 1
+            target = self.version_path(agency, dataset, year, version)
+            with atomic_path(target) as tmp:
+                self._write_encrypted(tmp, table, key_id)
+                digest, size = _sha256(tmp)
+        fsync_dir(folder.parent)
+        return VersionInfo(
+            agency, dataset, year, version, str(target), digest, table.num_rows, size
+        )
+
+    def read(self, agency: str, dataset: str, year: int, version: int | None = None) -> pa.Table:
+        """Decrypt and return one version (the latest by default)."""
+        path = self._existing_path(agency, dataset, year, version)
+        return pq.read_table(path, decryption_properties=self._decryption())
+
+    def version_info(self, agency: str, dataset: str, year: int, version: int) -> VersionInfo:
+        """Checksum, size and row count of one stored version (reads the encrypted footer)."""
+        path = self._existing_path(agency, dataset, year, version)
+        rows = pq.ParquetFile(path, decryption_properties=self._decryption()).metadata.num_rows
+        digest, size = _sha256(path)
+        return VersionInfo(agency, dataset, year, version, str(path), digest, rows, size)
+
+    def _existing_path(self, agency: str, dataset: str, year: int, version: int | None) -> Path:
+        if version is None:
+            version = self.latest_version(agency, dataset, year)
+            if version is None:
+                raise WarehouseError(f"no version of {agency}/{dataset}/{year} in the warehouse")
+        path = self.version_path(agency, dataset, year, version)
+        if not path.is_file():
+            raise WarehouseError(f"no version {version} of {agency}/{dataset}/{year}")
+        return path
+
+    def _write_encrypted(self, path: Path, table: pa.Table, key_id: str) -> None:
+        # Every column is listed under a column key: an unlisted column would be stored in
+        # the clear. The footer (schema, statistics) is encrypted too.
+        config = pe.EncryptionConfiguration(
+            footer_key=key_id,
+            column_keys={key_id: list(table.column_names)},
+            encryption_algorithm="AES_GCM_V1",
+            plaintext_footer=False,
+            data_key_length_bits=256,
+        )
+        props = self._crypto.file_encryption_properties(self._kms_config, config)
+        with pq.ParquetWriter(path, table.schema, encryption_properties=props) as writer:
+            writer.write_table(table)
+
+    def _decryption(self) -> pe.FileDecryptionProperties:
+        return self._crypto.file_decryption_properties(
+            self._kms_config, pe.DecryptionConfiguration()
+        )
+
+
+def query(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
+    """Run DuckDB SQL over decrypted Arrow tables registered by name (zero copy)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    # Two writers of one dataset-year must not pick the same version number.
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_temp_files(folder: Path) -> None:
+    # Called under the folder lock, so any temp file here belongs to a writer that crashed.
+    for path in folder.iterdir():
+        if is_temp_file(path):
+            path.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
