@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "steward.core"
+    label = "core"
+    verbose_name = "Audit log and jobs"
+
+    def ready(self) -> None:
+        from steward.core import checks  # noqa: F401  (registers deployment checks)

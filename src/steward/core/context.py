@@ -1,0 +1,19 @@
+"""Values every page template can use: the site's name, the privacy contact, the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from steward.core.navigation import navigation_for
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "site_name": settings.SITE_NAME,
+        "state_name": settings.STATE_NAME,
+        "privacy_contact": settings.PRIVACY_CONTACT,
+        "navigation": navigation_for(request.user, request.path),
+    }
