@@ -139,10 +139,18 @@ class Warehouse:
             agency, dataset, year, version, str(target), digest, table.num_rows, size
         )
 
-    def read(self, agency: str, dataset: str, year: int, version: int | None = None) -> pa.Table:
-        """Decrypt and return one version (the latest by default)."""
+    def read(
+        self,
+        agency: str,
+        dataset: str,
+        year: int,
+        version: int | None = None,
+        *,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """Decrypt and return one version (the latest by default), optionally some columns."""
         path = self._existing_path(agency, dataset, year, version)
-        return pq.read_table(path, decryption_properties=self._decryption())
+        return pq.read_table(path, columns=columns, decryption_properties=self._decryption())
 
     def version_info(self, agency: str, dataset: str, year: int, version: int) -> VersionInfo:
         """Checksum, size and row count of one stored version (reads the encrypted footer)."""
