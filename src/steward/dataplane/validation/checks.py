@@ -46,6 +46,7 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "timeliness": WARNING,
 }
 YEAR_COLUMNS = ("school_year", "year")
+GRADE_COLUMNS = ("grade_level", "grade")
 ARROW_TYPES = {
     "string": pa.string(),
     "code": pa.string(),
@@ -75,7 +76,7 @@ class ValidationContext:
     prior: pa.Table | None = None
     id_column: str | None = None  # default: the dataset's first key element
     stable_columns: tuple[str, ...] = ("birth_date",)
-    grade_column: str = "grade_level"
+    grade_column: str | None = None  # default: grade_level or grade, whichever the dataset has
     documented_grade_changes: Collection[str] = ()  # ids whose unusual grade change is on file
     severity: Mapping[str, Severity] = field(default_factory=dict)
 
@@ -282,7 +283,8 @@ class _Checker:
     def check_consistency(self) -> None:
         id_col = self.ctx.id_column or self.dataset.key[0]
         stable = [c for c in self.ctx.stable_columns if c in self.typed]
-        grade = self.ctx.grade_column if self.ctx.grade_column in self.typed else None
+        grade = grade_column(self.ctx, self.dataset)
+        grade = grade if grade in self.typed else None
         if not stable and grade is None:
             return
         rules = [("birth_date_stable", c) for c in stable] + [("grade_progression", grade)]
@@ -413,6 +415,13 @@ def _group_codes(columns: list[pa.ChunkedArray]) -> np.ndarray:
         # Re-number densely so the mixed-radix product cannot overflow with many key columns.
         _, combined = np.unique(combined, return_inverse=True)
     return combined.astype(np.int64)
+
+
+def grade_column(context: ValidationContext, dataset: Dataset) -> str | None:
+    """The column whose progression across years is checked, if the dataset has one."""
+    if context.grade_column:
+        return context.grade_column
+    return next((c for c in GRADE_COLUMNS if dataset.has_element(c)), None)
 
 
 def _year_column(table: pa.Table) -> str | None:

@@ -13,6 +13,7 @@ from steward.dataplane.validation.checks import (
     YEAR_COLUMNS,
     ValidationContext,
     check_file,
+    grade_column,
 )
 from steward.dataplane.validation.report import ValidationReport
 from steward.dataplane.warehouse import VersionInfo, Warehouse
@@ -94,7 +95,7 @@ def _prior_years(
         context.id_column or dataset.key[0],
         year_col,
         *context.stable_columns,
-        context.grade_column,
+        grade_column(context, dataset),
     ]
     columns = [c for c in dict.fromkeys(wanted) if c and dataset.has_element(c)]
     tables = []
