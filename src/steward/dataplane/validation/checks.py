@@ -47,6 +47,8 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
 }
 YEAR_COLUMNS = ("school_year", "year")
 GRADE_COLUMNS = ("grade_level", "grade")
+# Rules that judge a cell on its own; their failures make a cell invalid (quality: validity).
+VALUE_RULES = frozenset({"type", "codes", "range", "year", "references"})
 ARROW_TYPES = {
     "string": pa.string(),
     "code": pa.string(),
@@ -146,7 +148,7 @@ class _Checker:
 
     def rule(self, rule: str, column: str | None, failing: np.ndarray, checked: int, msg: str):
         self.add(result_from_mask(rule, column, self.ctx.severity_of(rule), failing, checked, msg))
-        if column is not None and rule != "required":
+        if rule in VALUE_RULES:
             self.invalid[column] = self.invalid.get(column, False) | failing
 
     def skip(self, rule: str, column: str | None, reason: str) -> None:
