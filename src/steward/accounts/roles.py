@@ -28,3 +28,31 @@ PRIVILEGED_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
+
+
+# Django model permissions each role's group carries, for the administration site. Every other
+# permission in Steward is a `rules` predicate, not a row in the database.
+ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
+    Role.ADMINISTRATOR: [
+        "accounts.view_organization",
+        "accounts.add_organization",
+        "accounts.change_organization",
+        "accounts.view_user",
+        "accounts.change_user",
+    ],
+}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    """Create a group per role, with its model permissions (runs after every migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=str(role))
+        for dotted in ROLE_MODEL_PERMISSIONS.get(role, []):
+            app_label, codename = dotted.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import paginate
 
@@ -100,14 +100,14 @@ def tokens_list(request):
 @api.post("/tokens", response={201: TokenCreatedOut}, tags=["accounts"])
 def tokens_create(request, payload: TokenIn):
     token, plaintext = api_token_create(actor=request.auth, name=payload.name, days=payload.days)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": plaintext}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": plaintext})
 
 
 @api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"])
 def tokens_revoke(request, token_id: int):
     token = get_object_or_404(tokens_visible_to(request.auth), pk=token_id)
     api_token_revoke(actor=request.auth, token=token)
-    return 204, None
+    return Status(204, None)
 
 
 @api.get("/jobs", response=list[JobOut], tags=["jobs"])
@@ -140,4 +140,4 @@ def audit_list(request, filters: Query[AuditFilter]):
 @api.post("/audit/verify", response={202: JobOut, 403: ErrorOut}, tags=["audit"])
 def audit_verify(request):
     _require(request, "core.verify_audit_chain")
-    return 202, job_create(actor=request.auth, kind="audit.verify")
+    return Status(202, job_create(actor=request.auth, kind="audit.verify"))

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Audit log and jobs"
 
     def ready(self) -> None:
-        from steward.core import checks  # noqa: F401  (registers deployment checks)
+        from steward.core import checks, job_kinds  # noqa: F401  (registers checks and jobs)

@@ -14,8 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
 
     def handle(self, *args, batch: bool, interval: float, **options) -> None:
-        from steward.core import job_kinds  # noqa: F401  (registers the job kinds)
-
         call_command(
             "db_worker",
             batch=batch,

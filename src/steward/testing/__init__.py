@@ -1,0 +1,1 @@
+"""Support for Steward's own test suite."""

@@ -1,0 +1,42 @@
+"""Shared test set-up: Lakeland's people in every test database.
+
+Development settings and a throw-away data folder come from `steward.testing.environment`,
+loaded by pytest (see pyproject.toml) before Django reads its settings.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the demo organizations and personas (STORY.md)."""
+    from steward.core.demo import personas_seed
+
+    with django_db_blocker.unblock():
+        personas_seed()
+
+
+@pytest.fixture
+def people(db):
+    """The personas by key: people['ana'], people['priya']..."""
+    from steward.accounts.models import User
+    from steward.core.personas import PERSONAS
+
+    users = {user.email: user for user in User.objects.all()}
+    return {persona.key: users[persona.email] for persona in PERSONAS}
+
+
+@pytest.fixture
+def client_for(client, people):
+    """A test client signed in as the given persona (or anonymous for None)."""
+    from django.test import Client
+
+    def make(key: str | None) -> Client:
+        signed = Client()
+        if key is not None:
+            signed.force_login(people[key])
+        return signed
+
+    return make
