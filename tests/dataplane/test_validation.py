@@ -686,3 +686,17 @@ def test_the_synthetic_state_passes_validation_year_after_year(tmp_path) -> None
     assert enrollment_2020.result("grade_progression").checked > 0
     assert enrollment_2020.result("references", "school_id").checked == enrollment_2020.rows
     assert len(outcomes) == 2 * sum(len(a.datasets) for a in catalog.agencies)
+
+
+def test_a_key_of_several_columns_is_unique_only_in_combination(tmp_path) -> None:
+    data = copy.deepcopy(CATALOG)
+    data["agencies"][0]["datasets"][1]["key"] = ["student_id", "school_id"]
+    spec = parse_catalog(data).dataset("sea", "enrollment")
+    rows = good_rows(6)
+    break_row(rows, 1, student_id="S000000", school_id="0201")  # same student, other school
+    break_row(rows, 4, student_id="S000003", school_id=rows[3]["school_id"])  # a true repeat
+    break_row(rows, 5, student_id="")  # an incomplete key is left to the required rule
+
+    result = validate(write_csv(tmp_path / "2020.csv", rows), spec, 2020).result("unique_key")
+
+    assert (result.column, result.checked, result.rows) == ("student_id,school_id", 5, [4, 5])

@@ -67,12 +67,16 @@ def ingest(
 
 
 def context_from_warehouse(
-    warehouse: Warehouse, dataset: Dataset, year: int, **options
+    warehouse: Warehouse, dataset: Dataset, year: int, *, lookback: int = 3, **options
 ) -> ValidationContext:
-    """A context whose reference values and prior years are the warehouse's latest versions."""
+    """A context whose reference values and prior years are the warehouse's latest versions.
+
+    Prior years go back ``lookback`` years: a person away longer is not compared, which keeps
+    the work per file bounded as the warehouse grows.
+    """
     context = ValidationContext(**options)
     context.references = _reference_values(warehouse, dataset, year)
-    context.prior = _prior_years(warehouse, dataset, year, context)
+    context.prior = _prior_years(warehouse, dataset, year, context, lookback)
     return context
 
 
@@ -88,7 +92,7 @@ def _reference_values(warehouse: Warehouse, dataset: Dataset, year: int) -> dict
 
 
 def _prior_years(
-    warehouse: Warehouse, dataset: Dataset, year: int, context: ValidationContext
+    warehouse: Warehouse, dataset: Dataset, year: int, context: ValidationContext, lookback: int
 ) -> pa.Table | None:
     year_col = next((c for c in YEAR_COLUMNS if dataset.has_element(c)), None)
     wanted = [
@@ -99,7 +103,7 @@ def _prior_years(
     ]
     columns = [c for c in dict.fromkeys(wanted) if c and dataset.has_element(c)]
     tables = []
-    for earlier in range(dataset.years[0], year):
+    for earlier in range(max(dataset.years[0], year - lookback), year):
         if warehouse.latest_version(dataset.agency, dataset.code, earlier) is not None:
             tables.append(warehouse.read(dataset.agency, dataset.code, earlier, columns=columns))
     return pa.concat_tables(tables, promote_options="permissive") if tables else None

@@ -131,7 +131,10 @@ def _read_parquet(path: Path) -> RawFile:
 def _normalize(column: pa.ChunkedArray) -> pa.ChunkedArray:
     # Surrounding spaces are noise (and break linkage); a blank cell is an empty cell.
     trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    blank = pc.equal(trimmed, "")
+    if not pc.any(blank).as_py():
+        return trimmed
+    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
 
 
 def mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
