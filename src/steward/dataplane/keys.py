@@ -93,9 +93,10 @@ class LocalKeyFile:
 
     def has_key(self, key_id: str) -> bool:
         """Whether the file holds this key (False when the file does not exist yet)."""
+        check_key_id(key_id)
         if not self.path.exists():
             return False
-        return check_key_id(key_id) in self._load()
+        return key_id in self._load()
 
     def create_key(self, key_id: str) -> bytes:
         """Add a fresh random key unless one exists; return the key now stored."""

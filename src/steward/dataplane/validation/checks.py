@@ -125,7 +125,11 @@ def check_file(
 
 
 def _timeliness(
-    dataset: Dataset, year: int, received: date, context: ValidationContext, report
+    dataset: Dataset,
+    year: int,
+    received: date,
+    context: ValidationContext,
+    report: ValidationReport,
 ) -> RuleResult:
     due = dataset.due_date(year)
     report.received, report.due = received.isoformat(), due.isoformat()
@@ -137,7 +141,14 @@ def _timeliness(
 class _Checker:
     """Runs the rules of one dataset over one file's columns and fills the report."""
 
-    def __init__(self, raw: RawFile, dataset: Dataset, year: int, ctx, report) -> None:
+    def __init__(
+        self,
+        raw: RawFile,
+        dataset: Dataset,
+        year: int,
+        ctx: ValidationContext,
+        report: ValidationReport,
+    ) -> None:
         self.raw, self.dataset, self.year, self.ctx, self.report = raw, dataset, year, ctx, report
         self.n = raw.table.num_rows
         self.typed: dict[str, pa.ChunkedArray] = {}
