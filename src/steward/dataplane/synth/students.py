@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .columns import day_number
 from .directory import GRADES, Directory
 from .names import NamePools
 
@@ -86,8 +87,6 @@ class Population:
 
 
 def _birth_days(rng: np.random.Generator, grades: np.ndarray, year: int) -> np.ndarray:
-    from .columns import day_number
-
     # Age 5 by September 1 of the kindergarten year; a few start a year late.
     n = grades.shape[0]
     start = np.array([day_number(year - g - 6, 9, 1) for g in range(GRADES)])[grades]
