@@ -40,3 +40,16 @@ def client_for(client, people):
         return signed
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate limits and used TOTP codes live in the cache; each test starts without them."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield  # data-plane tests may run with -p no:django
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -63,8 +63,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "steward.accounts.middleware.RequireMfaForPrivilegedRoles",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "steward.accounts.middleware.RequireMfaForPrivilegedRoles",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -200,6 +200,5 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 NINJA_PAGINATION_PER_PAGE = 50
 API_TOKEN_DEFAULT_DAYS = 90

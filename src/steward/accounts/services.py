@@ -124,7 +124,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 
 def api_token_authenticate(plaintext: str) -> User | None:
     """The active user a token belongs to, or None if it is unknown, revoked or expired."""
-    parts = plaintext.split("_")
+    parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
