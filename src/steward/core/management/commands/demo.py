@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
 
     def handle(self, *args, **options) -> None:
-        if not settings.DEBUG:
+        if settings.PRODUCTION:
             raise CommandError(
                 "steward demo refuses to run with production settings (STEWARD_DEBUG is off): "
                 "it creates logins with published passwords."

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options) -> None:
-        if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        if settings.PRODUCTION and not (settings.STATIC_ROOT / "staticfiles.json").exists():
             raise CommandError(
                 "Static files are not collected: run `steward collectstatic --noinput`."
             )
