@@ -122,7 +122,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_privileged(self) -> bool:
-        return bool(self.role_names & PRIVILEGED_ROLES)
+        return self.is_superuser or bool(self.role_names & PRIVILEGED_ROLES)
 
     @cached_property
     def has_mfa(self) -> bool:
