@@ -7,9 +7,9 @@ pages that come with their libraries, in a group rule). A new route without a ro
 
 from __future__ import annotations
 
+import importlib.util
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,35 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from steward.accounts.services import api_token_create
 from steward.core.models import AuditEntry, Job
-from steward.core.personas import PERSONAS
+from steward.testing.matrix import ANONYMOUS, EVERYONE, Route, expect, only
 
 pytestmark = pytest.mark.django_db
 
-ANONYMOUS = None
-EVERYONE = [persona.key for persona in PERSONAS]
 AUDITORS = {"priya", "tom"}
 JOB_WATCHERS = {"priya", "tom", "alex"}
-
-
-def expect(default: int, anonymous: int, **overrides: int) -> dict[str | None, int]:
-    table: dict[str | None, int] = {key: default for key in EVERYONE}
-    table[ANONYMOUS] = anonymous
-    table.update(overrides)
-    return table
-
-
-def only(allowed: set[str], status: int, denied: int, anonymous: int) -> dict[str | None, int]:
-    return expect(denied, anonymous, **dict.fromkeys(allowed, status))
-
-
-@dataclass
-class Route:
-    name: str
-    expected: dict[str | None, int]
-    method: str = "get"
-    kwargs: Callable[[dict], dict[str, Any]] = lambda fixtures: {}
-    data: dict[str, Any] = field(default_factory=dict)
-    mutates: bool = False
 
 
 def _maya_job(fixtures: dict) -> dict[str, Any]:
@@ -110,6 +87,20 @@ ROUTES = [
     Route("api:audit_verify", only(AUDITORS, 202, 403, 401), method="post", mutates=True),
 ]
 
+
+def _rows_kept_by_apps() -> list[Route]:
+    """Rows that apps keep beside their tests, in tests/**/matrix_*.py (module-level ROUTES)."""
+    rows: list[Route] = []
+    for path in sorted(Path(__file__).parent.rglob("matrix_*.py")):
+        spec = importlib.util.spec_from_file_location(f"{path.parent.name}_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rows.extend(module.ROUTES)
+    return rows
+
+
+ROUTES += _rows_kept_by_apps()
+
 # Pages that come with allauth (sign-in, sign-up, MFA) and Django's administration site are
 # checked by rule: they never fail with a server error, and the administration site admits
 # only administrators.
@@ -144,7 +135,7 @@ def fixtures(people):
     with transaction.atomic():
         job = Job.objects.create(kind="audit.verify", title="Verify", created_by=people["maya"])
     token, _ = api_token_create(actor=people["ben"], name="ben's laptop")
-    return {"job": job, "token": token}
+    return {"people": people, "job": job, "token": token}
 
 
 def _request(client, route: Route, url: str):
