@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "ninja",
     "steward.core",
     "steward.accounts",
+    "steward.agenda",
+    "steward.portal",
 ]
 
 MIDDLEWARE = [

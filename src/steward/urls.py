@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("steward.accounts.urls")),
     path("", include("steward.core.urls")),
+    path("", include("steward.agenda.urls")),
+    path("", include("steward.portal.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""The research agenda, partnerships, projects and pre-analysis plans."""

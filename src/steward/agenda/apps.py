@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AgendaConfig(AppConfig):
+    name = "steward.agenda"
+    label = "agenda"
+    verbose_name = "Research agenda and partnerships"

@@ -1,0 +1,1 @@
+"""The public site: what is studied, by whom, and what was found."""
