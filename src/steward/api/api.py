@@ -142,4 +142,5 @@ def audit_verify(request):
     _require(request, "core.verify_audit_chain")
     return Status(202, job_create(actor=request.auth, kind="audit.verify"))
 
+
 api.add_router("/", "steward.api.agenda.router")
