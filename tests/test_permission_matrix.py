@@ -34,6 +34,49 @@ def _ben_token(fixtures: dict) -> dict[str, Any]:
     return {"token_id": fixtures["token"].pk}
 
 
+STEWARDS = {"daniel", "rosa", "victor"}
+QUALITY_WATCHERS = STEWARDS | {"maya"}
+
+
+class _CsvUpload:
+    """A file for the upload route that gives the same bytes to every request."""
+
+    name = "2020.csv"
+
+    def read(self) -> bytes:
+        return b"school_year\n2020\n"
+
+
+def _catalog_loaded() -> None:
+    from steward.catalog.models import Dataset
+    from steward.catalog.services import catalog_load
+
+    if not Dataset.objects.exists():
+        catalog_load(actor=None)
+
+
+def _sea_enrollment(fixtures: dict) -> dict[str, Any]:
+    _catalog_loaded()
+    return {"agency": "sea", "code": "enrollment"}
+
+
+def _refused_version(fixtures: dict) -> dict[str, Any]:
+    from datetime import date
+
+    from steward.catalog.models import Dataset, DatasetVersion
+
+    _catalog_loaded()
+    version = DatasetVersion.objects.create(
+        dataset=Dataset.objects.get(agency_code="sea", code="enrollment"),
+        year=2020,
+        status=DatasetVersion.Status.REFUSED,
+        received=date(2021, 11, 1),
+        report={"results": []},
+        scorecard={},
+    )
+    return {"version_id": version.pk}
+
+
 ROUTES = [
     Route("home", expect(200, 200)),
     Route("accounts:profile", expect(200, 302)),
@@ -85,8 +128,24 @@ ROUTES = [
     ),
     Route("api:audit_list", only(AUDITORS, 200, 403, 401)),
     Route("api:audit_verify", only(AUDITORS, 202, 403, 401), method="post", mutates=True),
+    Route("catalog:index", expect(200, 302)),
+    Route("catalog:dataset", expect(200, 302), kwargs=_sea_enrollment),
+    Route("catalog:upload", only({"daniel"}, 200, 403, 302), kwargs=_sea_enrollment),
+    Route(
+        "catalog:upload",
+        only({"daniel"}, 302, 403, 302),
+        method="post",
+        kwargs=_sea_enrollment,
+        data={"file": _CsvUpload(), "year": "2020", "received": "2021-11-01"},
+        mutates=True,
+    ),
+    Route("catalog:quality", only(QUALITY_WATCHERS, 200, 403, 302)),
+    Route("catalog:version", only(QUALITY_WATCHERS, 200, 403, 302), kwargs=_refused_version),
+    Route("catalog:inventory", expect(200, 200)),
+    Route("api:catalog_datasets", expect(200, 401)),
+    Route("api:catalog_dataset", expect(200, 401), kwargs=_sea_enrollment),
+    Route("api:catalog_scorecards", only(QUALITY_WATCHERS, 200, 403, 401)),
 ]
-
 
 def _rows_kept_by_apps() -> list[Route]:
     """Rows that apps keep beside their tests, in tests/**/matrix_*.py (module-level ROUTES)."""

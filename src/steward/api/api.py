@@ -143,4 +143,6 @@ def audit_verify(request):
     return Status(202, job_create(actor=request.auth, kind="audit.verify"))
 
 
+api.add_router("/catalog", "steward.api.catalog.router")
+
 api.add_router("/", "steward.api.agenda.router")

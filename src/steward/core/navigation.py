@@ -20,6 +20,7 @@ class NavItem:
 # (label, url name, roles that see it; None means everyone signed in)
 NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Home", "home", None),
+    ("Data catalog", "catalog:index", frozenset(Role)),
     ("Jobs", "core:jobs", None),
     (
         "Audit log",

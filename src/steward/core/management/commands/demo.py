@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from steward.accounts.models import User
+from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
 from steward.core.personas import PERSONAS_BY_KEY
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             self._reset()
         call_command("migrate", interactive=False, verbosity=0)
         people = personas_seed()
+        demo_data_ensure(stdout=self.stdout)
         self._print_logins(people)
         if not options["no_serve"]:
             self._serve(options["bind"])

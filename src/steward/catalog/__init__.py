@@ -1,0 +1,2 @@
+"""The catalog: agencies' datasets and elements, classification levels, ingested versions and
+their quality scorecards."""

@@ -1,0 +1,60 @@
+"""The demo's data: the catalog, and a synthetic state of Lakeland ingested by its stewards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+
+from steward.catalog.models import DatasetVersion
+from steward.dataplane.synth.cli import main as synth_main
+
+DEMO_STUDENTS = 20_000
+DEMO_YEARS = (2020, 2024)
+DEMO_SEED = 20_151
+
+
+def demo_data_ensure(*, stdout: Any) -> None:
+    """Load the catalog; if the warehouse is empty, generate the synthetic state and ingest it."""
+    call_command("catalog", "load", stdout=stdout)
+    if DatasetVersion.objects.exists() or _warehouse_has_files():
+        stdout.write("The warehouse already holds data; the synthetic state is not ingested again.")
+        return
+    out = Path(settings.DATA_DIR) / "synth"
+    if not _generated_already(out):
+        first, last = DEMO_YEARS
+        stdout.write(f"Generating {DEMO_STUDENTS:,} students a year, {first}-{last}, into {out}")
+        synth_main(
+            [
+                "--students",
+                str(DEMO_STUDENTS),
+                "--years",
+                f"{first}-{last}",
+                "--seed",
+                str(DEMO_SEED),
+                "--out",
+                str(out),
+            ]
+        )
+    stdout.write("Ingesting the synthetic state, each agency's files as its data steward:")
+    call_command("ingest_all", str(out), received="due", stdout=stdout)
+
+
+def _warehouse_has_files() -> bool:
+    folder = Path(settings.DATA_DIR) / "warehouse"
+    return folder.is_dir() and any(folder.rglob("v*.parquet"))
+
+
+def _generated_already(out: Path) -> bool:
+    try:
+        parameters = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["parameters"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return (
+        parameters.get("students") == DEMO_STUDENTS
+        and parameters.get("seed") == DEMO_SEED
+        and tuple(parameters.get("years", ())) == DEMO_YEARS
+    )
