@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "steward.accounts",
     "steward.agenda",
     "steward.portal",
+    "steward.access",
     "steward.catalog",
 ]
 

@@ -146,3 +146,5 @@ def audit_verify(request):
 api.add_router("/catalog", "steward.api.catalog.router")
 
 api.add_router("/", "steward.api.agenda.router")
+
+api.add_router("/requests", "steward.api.access.router")

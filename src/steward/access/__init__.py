@@ -1,0 +1,1 @@
+"""Data requests and their review: screening, agency sign-off, committee, decisions."""

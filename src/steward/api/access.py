@@ -1,0 +1,5 @@
+"""API routes of data requests and their review."""
+
+from ninja import Router
+
+router = Router(tags=["requests"])
