@@ -1,0 +1,123 @@
+"""Clear-text linkage of the SEA's students to another agency's people with Splink."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import splink_model
+from .assign import check_decisions
+from .finish import check_decision_ids, check_people, finish, level_record, weight_histogram
+from .prepare import comparison_table
+from .result import Decision, Diagnostics, LinkageConfig, LinkageResult
+
+
+def link(
+    sea: pa.Table,
+    other: pa.Table,
+    *,
+    config: LinkageConfig | None = None,
+    decisions: Iterable[Decision] = (),
+) -> LinkageResult:
+    """Link one record per SEA student to one record per person of another agency.
+
+    Both tables come from ``person_records``. ``decisions`` are reviewers' verdicts from an
+    earlier run: forced in or out, and, when there are enough matches, labels for m.
+    """
+    config = config or LinkageConfig()
+    sea_ids, other_ids = check_people(sea, "SEA"), check_people(other, "other agency")
+    matches, non_matches = check_decisions(decisions)
+    check_decision_ids(matches, sea_ids, other_ids)
+    sea_c, other_c = comparison_table(sea), comparison_table(other)
+    with_sex = _both_have(sea_c, other_c, "sex")
+    if not with_sex:
+        sea_c, other_c = _drop(sea_c, "sex"), _drop(other_c, "sex")
+    with _quiet_splink():
+        linker = splink_model.build_linker(sea_c, other_c, with_sex=with_sex)
+        blocking = splink_model.count_blocked_comparisons(linker)
+        use_labels = len(matches) >= config.min_labels
+        sessions = splink_model.train(
+            linker,
+            u_max_pairs=config.u_max_pairs,
+            seed=config.seed,
+            labels=_labels(matches) if use_labels else None,
+            deterministic_recall=config.deterministic_recall,
+        )
+        scored = splink_model.predict(linker, floor=None)
+        parameters = _parameters(linker)
+    candidates = scored.filter(
+        pc.greater_equal(scored["match_probability"], config.candidate_floor)
+    )
+    diagnostics = Diagnostics(
+        method="splink",
+        parameters=parameters,
+        histogram=weight_histogram(scored["match_weight"], config.histogram_bins),
+        blocking=blocking,
+        counts={
+            "blocked_pairs": scored.num_rows,
+            "em_sessions": sessions,
+            "labelled_pairs_used": len(matches) if use_labels else 0,
+            "sex_compared": int(with_sex),
+        },
+    )
+    return finish(
+        sea_ids=sea_ids,
+        other_ids=other_ids,
+        candidates=candidates,
+        decisions=(matches, non_matches),
+        config=config,
+        diagnostics=diagnostics,
+    )
+
+
+def _both_have(a: pa.Table, b: pa.Table, column: str) -> bool:
+    return all(column in t.column_names and t[column].null_count < t.num_rows for t in (a, b))
+
+
+def _drop(table: pa.Table, column: str) -> pa.Table:
+    return table.drop_columns([column]) if column in table.column_names else table
+
+
+def _labels(matches: set) -> pa.Table:
+    pairs = sorted(matches)
+    return pa.table(
+        {
+            "source_dataset_l": [splink_model.SEA_ALIAS] * len(pairs),
+            "person_id_l": [p[0] for p in pairs],
+            "source_dataset_r": [splink_model.OTHER_ALIAS] * len(pairs),
+            "person_id_r": [p[1] for p in pairs],
+        }
+    )
+
+
+def _parameters(linker) -> list[dict]:
+    model = linker.misc.save_model_to_json()
+    rows = []
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            rows.append(
+                level_record(
+                    comparison["output_column_name"],
+                    level.get("label_for_charts", level["sql_condition"]),
+                    level.get("m_probability"),
+                    level.get("u_probability"),
+                )
+            )
+    return rows
+
+
+class _quiet_splink:
+    """Splink logs its training at INFO and WARNING; a run's report carries what matters."""
+
+    def __enter__(self) -> None:
+        self._logger = logging.getLogger("splink")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.setLevel(self._level)
