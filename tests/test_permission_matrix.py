@@ -147,6 +147,7 @@ ROUTES = [
     Route("api:catalog_scorecards", only(QUALITY_WATCHERS, 200, 403, 401)),
 ]
 
+
 def _rows_kept_by_apps() -> list[Route]:
     """Rows that apps keep beside their tests, in tests/**/matrix_*.py (module-level ROUTES)."""
     rows: list[Route] = []

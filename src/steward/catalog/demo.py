@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from steward.catalog.models import DatasetVersion
+from steward.catalog.selectors import agency_stewards
+from steward.catalog.services import dataset_ingest
 from steward.dataplane.synth.cli import main as synth_main
 
 DEMO_STUDENTS = 20_000
@@ -41,6 +45,36 @@ def demo_data_ensure(*, stdout: Any) -> None:
         )
     stdout.write("Ingesting the synthetic state, each agency's files as its data steward:")
     call_command("ingest_all", str(out), received="due", stdout=stdout)
+    _refused_resubmission(out, DEMO_YEARS[1], stdout)
+
+
+def _refused_resubmission(out: Path, year: int, stdout: Any) -> None:
+    """A corrected attendance file sent with a slip (absences above the days in a year), so the
+    quality pages show a refused submission and its report."""
+    steward = agency_stewards("sea")[0]
+    spoiled = Path(settings.DATA_DIR) / "incoming" / f"demo-attendance-{year}.csv"
+    spoiled.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(out / "sea" / "attendance" / f"{year}.csv", newline="") as source:
+        rows = list(csv.DictReader(source))
+    for row in rows[10:13]:
+        row["days_absent"] = "200"
+    try:
+        with open(spoiled, "w", newline="") as target:
+            writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        version = dataset_ingest(
+            actor=steward,
+            agency="sea",
+            dataset="attendance",
+            year=year,
+            path=spoiled,
+            received=date(year + 1, 8, 20),
+            file_name=f"attendance-{year}-corrected.csv",
+        )
+    finally:
+        spoiled.unlink(missing_ok=True)
+    stdout.write(f"A resubmission of sea/attendance/{year} was {version.status}, as intended.")
 
 
 def _warehouse_has_files() -> bool:

@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from steward.accounts.models import Organization, User
 from steward.accounts.roles import Role
 from steward.catalog.models import ClassificationLevel, Dataset, DatasetVersion, Element
 from steward.dataplane.quality import MEASURES, Measure, Scorecard, Trend, trend
+
+
+# The state education agency's datasets first, then the other agencies' by code.
+SEA_FIRST = Case(When(agency_code="sea", then=Value(0)), default=Value(1))
+DATASET_ORDER = (SEA_FIRST.asc(), "agency_code", "position")
 
 
 def _active_elements() -> QuerySet[Element]:
@@ -25,7 +30,7 @@ def datasets_visible_to(
     """Datasets of the loaded catalog, with their active elements, for those who may browse."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm("catalog.browse"):
         return Dataset.objects.none()
-    datasets = Dataset.objects.filter(active=True).select_related("agency")
+    datasets = Dataset.objects.filter(active=True).select_related("agency").order_by(*DATASET_ORDER)
     if agency:
         datasets = datasets.filter(Q(agency_code=agency) | Q(agency__code=agency))
     if q:
@@ -60,7 +65,10 @@ def elements_visible_to(
         )
     if level is not None:
         elements = elements.filter(classification__level=level)
-    return elements.order_by("dataset__agency_code", "dataset__position", "position")
+    sea_first = Case(When(dataset__agency_code="sea", then=Value(0)), default=Value(1))
+    return elements.order_by(
+        sea_first.asc(), "dataset__agency_code", "dataset__position", "position"
+    )
 
 
 def dataset_find(agency: str, code: str) -> Dataset:
@@ -81,7 +89,7 @@ def dataset_find(agency: str, code: str) -> Dataset:
 def agency_codes() -> list[tuple[str, str]]:
     """(catalog code, agency name) of each agency in the loaded catalog."""
     rows = Dataset.objects.filter(active=True).values_list("agency_code", "agency__name")
-    return sorted(set(rows))
+    return sorted(set(rows), key=lambda row: (row[0] != "sea", row[0]))
 
 
 def agency_stewards(agency_code: str) -> list[User]:
@@ -108,7 +116,7 @@ def public_inventory() -> list[tuple[Organization, list[Dataset]]]:
         Dataset.objects.filter(active=True)
         .select_related("agency")
         .prefetch_related(Prefetch("elements", queryset=_active_elements()))
-        .order_by("agency_code", "position")
+        .order_by(*DATASET_ORDER)
     )
     grouped: dict[Organization, list[Dataset]] = {}
     for dataset in datasets:
@@ -166,7 +174,11 @@ def quality_visible_to(user: Any, *, agency: str = "", dataset: str = "") -> lis
         versions = versions.filter(dataset__code=dataset)
     by_dataset: dict[int, DatasetQuality] = {}
     submissions: dict[int, dict[int, list[DatasetVersion]]] = defaultdict(lambda: defaultdict(list))
-    for version in versions.order_by("dataset__agency_code", "dataset__position", "year", "pk"):
+    sea_first = Case(When(dataset__agency_code="sea", then=Value(0)), default=Value(1))
+    ordered = versions.order_by(
+        sea_first.asc(), "dataset__agency_code", "dataset__position", "year", "pk"
+    )
+    for version in ordered:
         quality = by_dataset.setdefault(version.dataset_id, DatasetQuality(version.dataset))
         submissions[version.dataset_id][version.year].insert(0, version)
         if version.accepted:
