@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 BITS = 1024
-HASHES = 20
+HASHES = 10
 
 
 def derive_key(secret: bytes, label: str) -> bytes:
