@@ -1,0 +1,198 @@
+"""The ledger of releases: audit a new table together with every overlapping table already out.
+
+Two tables can each be safe while their difference is a small cell (a district with and
+without one school). Every released cell is a sum over the finest pieces ("atoms") that the
+releases' classifications distinguish; an attacker LP over the atoms, given every published
+cell of every overlapping release, shows which atoms can be pinned below the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from .attacker import AttackerSystem, _components, witness_bounds
+from .protect import Protection
+from .rules import DisclosureRules
+from .table import Dimension, all_code_tuples
+
+
+@dataclass(frozen=True)
+class Release:
+    """One table that left the platform: its population, classifications and published cells.
+
+    ``cells`` maps a tuple of codes (one per dimension, in order) to the value shown, or None
+    when the cell was suppressed.
+    """
+
+    release_id: str
+    population: str
+    dimensions: tuple[Dimension, ...]
+    cells: Mapping[tuple[str, ...], float | None] = field(repr=False)
+
+    @property
+    def dim_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable form, for the Django side to persist."""
+        return {
+            "release_id": self.release_id,
+            "population": self.population,
+            "dimensions": [
+                {"name": d.name, "codes": list(d.codes), "parents": list(d.parents)}
+                for d in self.dimensions
+            ],
+            "cells": [[list(k), v] for k, v in self.cells.items()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Release:
+        dims = tuple(
+            Dimension(d["name"], tuple(d["codes"]), tuple(d["parents"])) for d in data["dimensions"]
+        )
+        cells = {tuple(k): (None if v is None else float(v)) for k, v in data["cells"]}
+        return cls(data["release_id"], data["population"], dims, cells)
+
+
+def release_from_protection(protection: Protection, release_id: str, population: str) -> Release:
+    """Record a protected table as released (exact published values, suppressed as None)."""
+    values = protection.table.flat_values
+    cells = {
+        codes: (None if protection.suppressed[i] else float(values[i]))
+        for i, codes in enumerate(all_code_tuples(protection.table))
+    }
+    return Release(release_id, population, protection.table.dimensions, cells)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A piece of the population pinned below the threshold, and the releases that pin it."""
+
+    atom: tuple[tuple[str, ...], ...]  # per dimension, the finest codes making up the piece
+    upper: float  # the most the attacker cannot rule out
+    releases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LedgerAudit:
+    """The overlapping releases considered and every exposure found."""
+
+    overlapping: tuple[str, ...]
+    exposures: tuple[Exposure, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.exposures
+
+
+def overlaps(a: Release, b: Release) -> bool:
+    """Releases overlap when they describe the same population by the same dimensions."""
+    return a.population == b.population and set(a.dim_names) == set(b.dim_names)
+
+
+def audit_with_ledger(
+    new: Release, released: Sequence[Release], rules: DisclosureRules
+) -> LedgerAudit:
+    """Audit ``new`` with the released tables that overlap it; name what each pair exposes."""
+    others = [r for r in released if overlaps(new, r) and r.release_id != new.release_id]
+    together = _exposed(new, others, rules)
+    alone = _exposed(new, [], rules)
+    exposures = []
+    for atom, upper in together.items():
+        if atom in alone:
+            exposures.append(Exposure(atom, upper, ()))
+            continue
+        blamed = tuple(r.release_id for r in others if atom in _exposed(new, [r], rules))
+        exposures.append(Exposure(atom, upper, blamed or tuple(r.release_id for r in others)))
+    return LedgerAudit(tuple(r.release_id for r in others), tuple(exposures))
+
+
+def _exposed(new: Release, others: list[Release], rules: DisclosureRules) -> dict:
+    releases = [new, *others]
+    names = new.dim_names
+    leaves = [_leaf_sets(releases, name) for name in names]
+    atoms = [_atoms(sets) for sets in leaves]
+    shape = tuple(len(a) for a in atoms)
+    rows, cols, rhs = [], [], []
+    for release in releases:
+        order = [release.dim_names.index(n) for n in names]
+        for codes, value in release.cells.items():
+            if value is None:
+                continue
+            members = [
+                [k for k, atom in enumerate(atoms[d]) if atom <= leaves[d][codes[order[d]]]]
+                for d in range(len(names))
+            ]
+            flat = np.ravel_multi_index(np.ix_(*members), shape).reshape(-1)
+            rows.append(np.full(flat.size, len(rhs)))
+            cols.append(flat)
+            rhs.append(value)
+    n_atoms = int(np.prod(shape))
+    matrix = sparse.csr_matrix(
+        (np.ones(sum(c.size for c in cols)), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(rhs), n_atoms),
+    )
+    system = _system(matrix, np.array(rhs, dtype=float))
+    need = np.full(n_atoms, float(rules.threshold))
+    bounds = witness_bounds(system, np.arange(n_atoms), need, np.zeros(n_atoms))
+    exposed = {}
+    for k in np.flatnonzero(bounds.hi < rules.threshold - 1e-6):
+        if bounds.hi[k] <= 1e-6 and not rules.zeros_disclosive:
+            continue
+        coords = np.unravel_index(k, shape)
+        atom = tuple(tuple(sorted(atoms[d][c])) for d, c in enumerate(coords))
+        exposed[atom] = float(round(bounds.hi[k], 6))
+    return exposed
+
+
+def _system(matrix: sparse.csr_matrix, rhs: np.ndarray) -> AttackerSystem:
+    """An attacker system whose variables are all atoms (nothing about them is known a priori)."""
+    n = matrix.shape[1]
+    # Starting from zero, not the truth (unknown here): the witness search only raises it.
+    system = AttackerSystem(
+        relations=matrix,
+        values=np.zeros(n),
+        suppressed=np.arange(n),
+        rows=np.arange(matrix.shape[0]),
+        matrix=matrix,
+        rhs=rhs,
+        bound=float(max(rhs.max(initial=0.0) * 2, 1.0)),
+    )
+
+    system.labels = _components(matrix)
+    return system
+
+
+def _leaf_sets(releases: list[Release], name: str) -> dict[str, frozenset[str]]:
+    """Each code used by any release, as the set of finest codes it adds up."""
+    children: dict[str, list[str]] = {}
+    for release in releases:
+        dim = release.dimensions[release.dim_names.index(name)]
+        for code, kids in zip(dim.codes, dim.children, strict=True):
+            if kids and code not in children:
+                children[code] = [dim.codes[k] for k in kids]
+    cache: dict[str, frozenset[str]] = {}
+
+    def expand(code: str) -> frozenset[str]:
+        if code not in cache:
+            kids = children.get(code)
+            cache[code] = frozenset().union(*map(expand, kids)) if kids else frozenset([code])
+        return cache[code]
+
+    codes = {c for r in releases for c in r.dimensions[r.dim_names.index(name)].codes}
+    return {c: expand(c) for c in codes}
+
+
+def _atoms(leaf_sets: dict[str, frozenset[str]]) -> list[frozenset[str]]:
+    """The coarsest pieces from which every code's set is a union."""
+    finest = sorted(frozenset().union(*leaf_sets.values()))
+    signature: dict[tuple[bool, ...], set[str]] = {}
+    sets = list(leaf_sets.values())
+    for leaf in finest:
+        signature.setdefault(tuple(leaf in s for s in sets), set()).add(leaf)
+    return [frozenset(group) for group in signature.values()]
