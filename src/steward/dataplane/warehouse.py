@@ -132,7 +132,7 @@ class Warehouse:
             version = (self.latest_version(agency, dataset, year) or 0) + 1
             target = self.version_path(agency, dataset, year, version)
             with atomic_path(target) as tmp:
-                self._write_encrypted(tmp, table, key_id)
+                self.write_encrypted(tmp, table, key_id)
                 digest, size = _sha256(tmp)
         fsync_dir(folder.parent)
         return VersionInfo(
@@ -150,12 +150,14 @@ class Warehouse:
     ) -> pa.Table:
         """Decrypt and return one version (the latest by default), optionally some columns."""
         path = self._existing_path(agency, dataset, year, version)
-        return pq.read_table(path, columns=columns, decryption_properties=self._decryption())
+        decryption = self.decryption_properties()
+        return pq.read_table(path, columns=columns, decryption_properties=decryption)
 
     def version_info(self, agency: str, dataset: str, year: int, version: int) -> VersionInfo:
         """Checksum, size and row count of one stored version (reads the encrypted footer)."""
         path = self._existing_path(agency, dataset, year, version)
-        rows = pq.ParquetFile(path, decryption_properties=self._decryption()).metadata.num_rows
+        decryption = self.decryption_properties()
+        rows = pq.ParquetFile(path, decryption_properties=decryption).metadata.num_rows
         digest, size = _sha256(path)
         return VersionInfo(agency, dataset, year, version, str(path), digest, rows, size)
 
@@ -169,7 +171,11 @@ class Warehouse:
             raise WarehouseError(f"no version {version} of {agency}/{dataset}/{year}")
         return path
 
-    def _write_encrypted(self, path: Path, table: pa.Table, key_id: str) -> None:
+    def write_encrypted(self, path: Path, table: pa.Table, key_id: str) -> None:
+        """Write `table` to `path` as Parquet encrypted under the master key `key_id`.
+
+        The caller makes the write atomic (a temp path, then a rename), as write_version does.
+        """
         # Every column is listed under a column key: an unlisted column would be stored in
         # the clear. The footer (schema, statistics) is encrypted too.
         config = pe.EncryptionConfiguration(
@@ -183,7 +189,8 @@ class Warehouse:
         with pq.ParquetWriter(path, table.schema, encryption_properties=props) as writer:
             writer.write_table(table)
 
-    def _decryption(self) -> pe.FileDecryptionProperties:
+    def decryption_properties(self) -> pe.FileDecryptionProperties:
+        """What PyArrow needs to read any file this warehouse's key service can unlock."""
         return self._crypto.file_decryption_properties(
             self._kms_config, pe.DecryptionConfiguration()
         )

@@ -43,7 +43,7 @@ def write_crosswalk(root: Path | str, keys: KeyService, run_id: str, table: pa.T
     # The warehouse's Parquet modular encryption (every column and the footer) is reused.
     warehouse = Warehouse(root, keys)
     with atomic_path(target) as tmp:
-        warehouse._write_encrypted(tmp, table.select(CROSSWALK_SCHEMA.names), key_id)
+        warehouse.write_encrypted(tmp, table.select(CROSSWALK_SCHEMA.names), key_id)
     fsync_dir(target.parent.parent)
     return target
 
@@ -54,7 +54,7 @@ def read_crosswalk(root: Path | str, keys: KeyService, run_id: str) -> pa.Table:
     if not path.is_file():
         raise FileNotFoundError(f"no crosswalk for linkage run {run_id!r}")
     warehouse = Warehouse(root, keys)
-    return pq.read_table(path, decryption_properties=warehouse._decryption())
+    return pq.read_table(path, decryption_properties=warehouse.decryption_properties())
 
 
 def _checked(run_id: str) -> str:
