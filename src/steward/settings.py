@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "steward.portal",
     "steward.access",
     "steward.catalog",
+    "steward.linkage",
 ]
 
 MIDDLEWARE = [

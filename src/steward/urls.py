@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("steward.agenda.urls")),
     path("", include("steward.portal.urls")),
     path("", include("steward.access.urls")),
+    path("", include("steward.linkage.urls")),
     path("", include("steward.catalog.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -148,3 +148,5 @@ api.add_router("/catalog", "steward.api.catalog.router")
 api.add_router("/", "steward.api.agenda.router")
 
 api.add_router("/requests", "steward.api.access.router")
+
+api.add_router("/linkage", "steward.api.linkage.router")

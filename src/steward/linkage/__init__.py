@@ -1,0 +1,1 @@
+"""Linkage runs across agencies, review of uncertain pairs, and crosswalks (Django side)."""
