@@ -21,9 +21,7 @@ def _comment(client, project, body="When will the results be published?", **extr
     return client.post(reverse("portal:comment_create", args=[project.pk]), {"body": body, **extra})
 
 
-def test_an_anonymous_visitor_goes_from_the_agenda_to_a_project_to_its_plan(
-    client, project, plan
-):
+def test_an_anonymous_visitor_goes_from_the_agenda_to_a_project_to_its_plan(client, project, plan):
     agenda = client.get(reverse("portal:agenda")).content.decode()
     assert reverse("portal:project", args=[project.pk]) in agenda
     page = client.get(reverse("portal:project", args=[project.pk])).content.decode()

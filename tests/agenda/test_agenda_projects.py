@@ -262,5 +262,6 @@ def test_completed_work_is_not_reminded(people, project):
 def test_the_reminders_command_runs_the_job(people, project, capsys):
     _overdue_work(people, project)
     call_command("reminders", "--date", "2026-11-28")
-    assert "Overdue milestones: 1; overdue actions: 1; people reminded: 2." in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Overdue milestones: 1; overdue actions: 1; people reminded: 2." in printed
     assert Milestone.objects.get(title="Request sent").reminded_on == date(2026, 11, 28)
