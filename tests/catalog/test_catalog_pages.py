@@ -40,7 +40,7 @@ def test_the_search_can_be_narrowed_to_one_agency_and_level(client_for, catalog)
     page = _text(client_for("omar").get(reverse("catalog:index"), query))
 
     assert "Unemployment-insurance wage records" in page
-    found = re.findall(r'catalog/(\w+)/(\w+)/#element-', page)
+    found = re.findall(r"catalog/(\w+)/(\w+)/#element-", page)
     assert found and {agency for agency, _ in found} == {"workforce"}
 
 
@@ -57,7 +57,7 @@ def test_a_steward_sees_each_years_versions_and_the_trend(client_for, ingested):
 
     assert 'data-testid="trend"' in page
     trend = page[page.index('data-testid="trend"') :]
-    assert "<th scope=\"col\">2019</th><th scope=\"col\">2020</th>" in trend
+    assert '<th scope="col">2019</th><th scope="col">2020</th>' in trend
     assert "Version 1" in page
     assert "Submit a file" in page
 
@@ -70,7 +70,9 @@ def test_the_quality_page_shows_every_dataset_with_its_version_in_use(client_for
     assert page.count("Version 1") == DatasetVersion.objects.count()
 
 
-def test_a_refused_submission_page_lists_rule_column_and_rows(client_for, catalog, people, tmp_path):
+def test_a_refused_submission_page_lists_rule_column_and_rows(
+    client_for, catalog, people, tmp_path
+):
     from steward.catalog.services import dataset_ingest
 
     bad = tmp_path / "2019.csv"
@@ -125,9 +127,7 @@ def _student_values(folder, limit: int = 30) -> set[str]:
     return values
 
 
-def test_the_public_inventory_says_what_is_collected_and_why_without_student_data(
-    client, ingested
-):
+def test_the_public_inventory_says_what_is_collected_and_why_without_student_data(client, ingested):
     response = client.get(reverse("catalog:inventory"))
     page = _text(response)
 
@@ -142,7 +142,9 @@ def test_the_public_inventory_says_what_is_collected_and_why_without_student_dat
     assert "rows" not in page.lower()
 
 
-def test_list_pages_use_a_fixed_number_of_queries(client_for, ingested, django_assert_max_num_queries):
+def test_list_pages_use_a_fixed_number_of_queries(
+    client_for, ingested, django_assert_max_num_queries
+):
     client = client_for("maya")
     with django_assert_max_num_queries(12):
         client.get(reverse("catalog:index"))

@@ -14,7 +14,6 @@ from steward.accounts.roles import Role
 from steward.catalog.models import ClassificationLevel, Dataset, DatasetVersion, Element
 from steward.dataplane.quality import MEASURES, Measure, Scorecard, Trend, trend
 
-
 # The state education agency's datasets first, then the other agencies' by code.
 SEA_FIRST = Case(When(agency_code="sea", then=Value(0)), default=Value(1))
 DATASET_ORDER = (SEA_FIRST.asc(), "agency_code", "position")
