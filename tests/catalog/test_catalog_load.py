@@ -117,3 +117,26 @@ def test_the_load_command_prints_what_changed(data_dir, capsys):
     elements = Element.objects.count()
     assert f"elements: {elements} created, 0 updated, 0 unchanged" in first
     assert f"elements: 0 created, 0 updated, {elements} unchanged" in second
+
+
+def test_the_synth_command_writes_to_the_data_folder_by_default(data_dir):
+    from steward.catalog.management.commands.synth import Command
+
+    with pytest.raises(SystemExit) as finished:
+        Command().run_from_argv(
+            ["steward", "synth", "--students", "50", "--years", "2019-2019", "--quiet"]
+        )
+
+    assert finished.value.code == 0
+    assert (data_dir / "synth" / "manifest.json").is_file()
+    assert (data_dir / "synth" / "sea" / "enrollment" / "2019.csv").is_file()
+
+
+def test_the_synth_command_refuses_bad_arguments_with_status_2(data_dir):
+    from steward.catalog.management.commands.synth import Command
+
+    with pytest.raises(SystemExit) as finished:
+        Command().run_from_argv(["steward", "synth", "--years", "2020-2019"])
+
+    assert finished.value.code == 2
+    assert not (data_dir / "synth").exists()
