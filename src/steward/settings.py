@@ -161,6 +161,12 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Large uploads (agencies' files) spill to disk inside the data folder, readable by no one else,
+# never to the system's shared temporary folder.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "incoming" / ".uploading"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 SMTP_HOST = os.environ.get("STEWARD_SMTP_HOST", "")
 if SMTP_HOST:

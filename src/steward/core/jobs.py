@@ -91,11 +91,13 @@ def job_run(job: Job, on_update: Callable[[Job], None] | None = None) -> Job:
     progress = Progress(job, on_update)
     try:
         result = function(progress, job.params) or {}
-    except Exception as error:
-        # The message of our own errors is written for people; anything else is a bug.
-        message = str(error) if isinstance(error, JobError) else "internal error; see server log"
-        logger.error("job %s failed: %s", job.pk, traceback.format_exc())
-        _finish(job, Job.Status.FAILED, error=message)
+    except JobError as error:
+        # A refusal written for people (a file that breaks a rule): not a server error.
+        logger.info("job %s (%s) refused", job.pk, job.kind)
+        _finish(job, Job.Status.FAILED, error=str(error))
+    except Exception:
+        logger.error("job %s (%s) failed: %s", job.pk, job.kind, traceback.format_exc())
+        _finish(job, Job.Status.FAILED, error="internal error; see the server log")
     else:
         _finish(job, Job.Status.SUCCEEDED, result=result)
     if on_update:
