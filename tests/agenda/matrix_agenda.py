@@ -309,7 +309,10 @@ ROUTES = [
         kwargs=_filling(
             _PARTY,
             _pk("partnership"),
-            lambda made, people: {"organization": people["hannah"].organization_id, "role": "X"},
+            lambda made, people: {
+                "party-organization": people["hannah"].organization_id,
+                "party-role": "X",
+            },
         ),
         data=_PARTY,
         mutates=True,
@@ -319,7 +322,7 @@ ROUTES = [
         only({"maya"}, 302, 403, 302),
         method="post",
         kwargs=_pk("partnership"),
-        data={"name": "Ana Ortiz", "email": "ana@demo.steward.test"},
+        data={"contact-name": "Ana Ortiz", "contact-email": "ana@demo.steward.test"},
         mutates=True,
     ),
     Route(
@@ -327,7 +330,7 @@ ROUTES = [
         only({"maya"}, 302, 403, 302),
         method="post",
         kwargs=_pk("partnership"),
-        data={"title": "Charter", "url": "https://example.org/charter"},
+        data={"document-title": "Charter", "document-url": "https://example.org/charter"},
         mutates=True,
     ),
     # Projects
@@ -375,9 +378,9 @@ ROUTES = [
             _MILESTONE,
             _pk("project"),
             lambda made, people: {
-                "title": "Data request",
-                "due_on": "2026-12-01",
-                "owner": people["ben"].pk,
+                "milestone-title": "Data request",
+                "milestone-due_on": "2026-12-01",
+                "milestone-owner": people["ben"].pk,
             },
         ),
         data=_MILESTONE,
@@ -395,7 +398,11 @@ ROUTES = [
         _only(EDITORS, 302, lena=404),
         method="post",
         kwargs=_pk("project"),
-        data={"held_on": "2026-11-01", "attendees": "Ana Ortiz\nMaya Chen", "notes": "Good."},
+        data={
+            "meeting-held_on": "2026-11-01",
+            "meeting-attendees": "Ana Ortiz\nMaya Chen",
+            "meeting-notes": "Good.",
+        },
         mutates=True,
     ),
     Route(
@@ -426,7 +433,7 @@ ROUTES = [
         _only(EDITORS, 302, lena=404),
         method="post",
         kwargs=_pk("project"),
-        data={"title": "Early rates", "summary": "About a third enroll."},
+        data={"interim-title": "Early rates", "interim-summary": "About a third enroll."},
         mutates=True,
     ),
     Route(

@@ -193,7 +193,8 @@ def test_the_workspace_shows_milestones_meetings_and_overdue_marks(client_for, p
 
 def test_the_workspace_form_names_the_field_that_is_wrong(client_for, project):
     response = client_for("maya").post(
-        reverse("agenda:milestone_add", args=[project.pk]), {"title": "X", "due_on": "soon"}
+        reverse("agenda:milestone_add", args=[project.pk]),
+        {"milestone-title": "X", "milestone-due_on": "soon"},
     )
     assert response.status_code == 400
     assert "Enter a valid date" in response.content.decode()

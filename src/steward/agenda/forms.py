@@ -11,6 +11,13 @@ from steward.agenda.models import AgendaQuestion, Partnership, PreAnalysisPlan, 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """USWDS checkboxes (the stock widget would be styled as radio buttons)."""
+
+    template_name = "agenda/widgets/checkboxes.html"
+    option_template_name = "agenda/widgets/checkbox_option.html"
+
+
 def _people(role: Role | None = None):
     people = User.objects.filter(is_active=True).order_by("full_name")
     if role is not None:
@@ -95,7 +102,7 @@ class ProjectForm(forms.ModelForm):
         widgets = {
             "starts_on": DATE,
             "ends_on": DATE,
-            "questions": forms.CheckboxSelectMultiple,
+            "questions": Checkboxes,
             "team": forms.SelectMultiple,
         }
 

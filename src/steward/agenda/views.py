@@ -152,9 +152,9 @@ def _partnership_page(request: HttpRequest, partnership, **forms_given) -> HttpR
     context = {
         "partnership": partnership,
         "may_manage": request.user.has_perm("agenda.manage_partnerships"),
-        "party_form": forms_given.get("party_form") or forms.PartyForm(),
-        "contact_form": forms_given.get("contact_form") or forms.ContactForm(),
-        "document_form": forms_given.get("document_form") or forms.DocumentForm(),
+        "party_form": forms_given.get("party_form") or forms.PartyForm(prefix="party"),
+        "contact_form": forms_given.get("contact_form") or forms.ContactForm(prefix="contact"),
+        "document_form": forms_given.get("document_form") or forms.DocumentForm(prefix="document"),
         "projects": partnership.projects.select_related("pi"),
     }
     return render(request, "agenda/partnership.html", context, status=400 if forms_given else 200)
@@ -188,7 +188,7 @@ def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _partnership_add(request: HttpRequest, pk: int, form_class, field: str, change) -> HttpResponse:
     partnership = _partnership_or_404(request, pk)
-    form = form_class(request.POST)
+    form = form_class(request.POST, prefix=field.removesuffix("_form"))
     if form.is_valid() and _attempt(
         form, lambda: change(actor=request.user, partnership=partnership, **form.cleaned_data)
     ):
@@ -276,11 +276,12 @@ def _project_page(request: HttpRequest, project: Project, **forms_given) -> Http
         "status_form": forms.ProjectStatusForm(initial={"status": project.status}),
         "next_statuses": sorted(services.PROJECT_TRANSITIONS[project.status]),
         "milestone_form": forms_given.get("milestone_form")
-        or forms.MilestoneForm(people=people, initial={"owner": project.pi_id}),
+        or forms.MilestoneForm(people=people, initial={"owner": project.pi_id}, prefix="milestone"),
         "meeting_form": forms_given.get("meeting_form")
-        or forms.MeetingForm(people=people, initial={"held_on": today}),
+        or forms.MeetingForm(people=people, initial={"held_on": today}, prefix="meeting"),
         "action_form": forms.ActionForm(people=people),
-        "interim_form": forms_given.get("interim_form") or forms.InterimFindingForm(),
+        "interim_form": forms_given.get("interim_form")
+        or forms.InterimFindingForm(prefix="interim"),
         "status_labels": dict(Project.Status.choices),
     }
     return render(request, "agenda/project.html", context, status=400 if forms_given else 200)
@@ -338,7 +339,9 @@ def project_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
-    form = forms.MilestoneForm(request.POST, people=services.project_people(project))
+    form = forms.MilestoneForm(
+        request.POST, people=services.project_people(project), prefix="milestone"
+    )
     if form.is_valid() and _attempt(
         form,
         lambda: services.milestone_add(actor=request.user, project=project, **form.cleaned_data),
@@ -366,7 +369,9 @@ def milestone_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
-    form = forms.MeetingForm(request.POST, people=services.project_people(project))
+    form = forms.MeetingForm(
+        request.POST, people=services.project_people(project), prefix="meeting"
+    )
     if form.is_valid():
         data = form.cleaned_data
         actions = []
@@ -423,7 +428,7 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def interim_share(request: HttpRequest, pk: int) -> HttpResponse:
     project = _editable_project(request, pk)
-    form = forms.InterimFindingForm(request.POST)
+    form = forms.InterimFindingForm(request.POST, prefix="interim")
     if form.is_valid() and _attempt(
         form,
         lambda: services.interim_finding_share(
