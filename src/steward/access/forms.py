@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
 from steward.access.models import (
     CRITERIA,
@@ -29,7 +30,7 @@ class RequestForm(forms.ModelForm):
 
     class Meta:
         model = DataRequest
-        fields = list(EDITABLE_FIELDS)
+        fields = [*EDITABLE_FIELDS[:3], "agenda_questions", *EDITABLE_FIELDS[3:]]
         widgets = {
             "irb_approved_on": DATE,
             "irb_expires_on": DATE,
@@ -57,10 +58,17 @@ class RequestForm(forms.ModelForm):
             "ends_on": "Study ends",
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        from steward.agenda.models import Project
+
+        self.fields["project"].queryset = (
+            Project.objects.filter(Q(pi=user) | Q(team=user)).distinct()
+            if user is not None
+            else Project.objects.none()
+        )
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
@@ -70,6 +78,7 @@ class RequestForm(forms.ModelForm):
                 "irb_expires_on",
                 "starts_on",
                 "ends_on",
+                "project",
             ):
                 data[name] = ""
         data["linkage_needed"] = bool(self.cleaned_data.get("linkage_needed"))

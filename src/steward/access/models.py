@@ -79,6 +79,20 @@ class DataRequest(models.Model):
         max_length=20, choices=RequesterType.choices, default=RequesterType.RESEARCHER
     )
     requesting_organization = models.CharField(max_length=200, blank=True)
+    project = models.ForeignKey(
+        "agenda.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="data_requests",
+        help_text="The study this request serves, if registered.",
+    )
+    agenda_questions = models.ManyToManyField(
+        "agenda.AgendaQuestion",
+        blank=True,
+        related_name="data_requests",
+        help_text="The questions of the state's research agenda this request helps answer.",
+    )
     project_title = models.CharField(max_length=300, blank=True)
     project_summary = models.TextField(blank=True)
     purpose = models.TextField(blank=True)

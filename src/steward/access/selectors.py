@@ -77,7 +77,9 @@ def request_detail_for(user: Any, pk: int) -> DataRequest | None:
             "decisions__decided_by",
             "versions",
             "changes",
+            "agenda_questions",
         )
+        .select_related("project")
         .filter(pk=pk)
         .first()
     )
@@ -369,7 +371,7 @@ def _committee_waiting(user: Any, in_committee: QuerySet[DataRequest]) -> list[W
             continue
         if (item.pk, item.version) not in reviewed and user.has_role(Role.COMMITTEE):
             waiting.append(Waiting(item, "Review and vote", "access:review"))
-        elif user.has_role(Role.CHAIR) and vote_tally(item).quorum_met:
+        if user.has_role(Role.CHAIR) and vote_tally(item).quorum_met:
             waiting.append(Waiting(item, "Record the committee's decision", "access:decide"))
     return waiting
 

@@ -61,6 +61,7 @@ SCREENING_CHECKLIST = (
 EDITABLE_FIELDS = (
     "requester_type",
     "requesting_organization",
+    "project",
     "project_title",
     "project_summary",
     "purpose",
@@ -172,6 +173,7 @@ def request_update(
     data_request: DataRequest,
     fields: dict[str, Any],
     irb_letter: UploadedFile | None = None,
+    agenda_questions: list[Any] | None = None,
 ) -> DataRequest:
     """Save what the requester has written so far; a draft need not be complete."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -190,6 +192,11 @@ def request_update(
         if irb_letter is not None:
             data_request.irb_letter.save(irb_letter.name, irb_letter, save=False)
             changed.append("irb_letter")
+        if agenda_questions is not None:
+            before = set(data_request.agenda_questions.values_list("pk", flat=True))
+            if before != {question.pk for question in agenda_questions}:
+                data_request.agenda_questions.set(agenda_questions)
+                changed.append("agenda_questions")
         data_request.updated_at = timezone.now()
         data_request.save()
         audit_record(
@@ -400,7 +407,12 @@ def _snapshot(data_request: DataRequest) -> dict[str, Any]:
     fields = {}
     for name in EDITABLE_FIELDS:
         value = getattr(data_request, name)
-        fields[name] = value.isoformat() if isinstance(value, date) else value
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif hasattr(value, "pk"):
+            value = str(value)
+        fields[name] = value
+    fields["agenda_questions"] = sorted(str(q) for q in data_request.agenda_questions.all())
     fields["irb_letter"] = data_request.irb_letter.name or ""
     elements = {
         str(item.element): {

@@ -138,7 +138,9 @@ def _edit_context(data_request: DataRequest, form: RequestForm, **extra: Any) ->
 @require_http_methods(["GET", "POST"])
 def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     data_request = _editable(request, pk)
-    form = RequestForm(request.POST or None, request.FILES or None, instance=data_request)
+    form = RequestForm(
+        request.POST or None, request.FILES or None, instance=data_request, user=request.user
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -148,6 +150,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     data_request=data_request,
                     fields=form.service_fields(),
                     irb_letter=form.cleaned_data.get("irb_letter_upload"),
+                    agenda_questions=list(form.cleaned_data["agenda_questions"]),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -164,12 +167,15 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def request_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the draft's text fields as the requester types (HTMX); files wait for Save."""
     data_request = _editable(request, pk)
-    form = RequestForm(request.POST, instance=data_request)
+    form = RequestForm(request.POST, instance=data_request, user=request.user)
     if not form.is_valid():
         return render(request, "access/_saved.html", {"error": True}, status=400)
     try:
         services.request_update(
-            actor=request.user, data_request=data_request, fields=form.service_fields()
+            actor=request.user,
+            data_request=data_request,
+            fields=form.service_fields(),
+            agenda_questions=list(form.cleaned_data["agenda_questions"]),
         )
     except ValidationError:
         return render(request, "access/_saved.html", {"error": True}, status=400)
@@ -192,7 +198,9 @@ def element_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{form.cleaned_data['element']} added.")
             return redirect("access:edit", pk=data_request.pk)
-    context = _edit_context(data_request, RequestForm(instance=data_request), element_form=form)
+    context = _edit_context(
+        data_request, RequestForm(instance=data_request, user=request.user), element_form=form
+    )
     return render(request, "access/edit.html", context, status=400)
 
 
@@ -223,7 +231,9 @@ def person_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Person named on the request.")
             return redirect("access:edit", pk=data_request.pk)
-    context = _edit_context(data_request, RequestForm(instance=data_request), person_form=form)
+    context = _edit_context(
+        data_request, RequestForm(instance=data_request, user=request.user), person_form=form
+    )
     return render(request, "access/edit.html", context, status=400)
 
 
@@ -247,7 +257,9 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
         services.request_submit(actor=request.user, data_request=data_request)
     except ValidationError as error:
         context = _edit_context(
-            data_request, RequestForm(instance=data_request), submit_errors=_errors(error)
+            data_request,
+            RequestForm(instance=data_request, user=request.user),
+            submit_errors=_errors(error),
         )
         return render(request, "access/edit.html", context, status=400)
     messages.success(request, "Submitted. The research office screens it next.")

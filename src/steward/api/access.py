@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: django-ninja reads the annotations
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -13,6 +14,7 @@ from ninja.pagination import paginate
 
 from steward.access import selectors, services
 from steward.access.models import DataRequest, RequestedElement
+from steward.agenda.models import AgendaQuestion, Project
 from steward.catalog.models import Element
 
 router = Router(tags=["requests"])
@@ -90,9 +92,13 @@ class RequestDetailOut(RequestOut):
     elements: list[ElementOut]
     personnel: list[PersonOut]
     problems: list[str]
+    project_id: int | None
+    agenda_question_ids: list[int]
 
 
 class RequestIn(Schema):
+    project_id: int | None = None
+    agenda_question_ids: list[int] | None = None
     requester_type: str | None = None
     requesting_organization: str | None = None
     project_title: str | None = None
@@ -219,12 +225,41 @@ def _detail(data_request: DataRequest) -> dict:
             for p in data_request.personnel.select_related("user")
         ],
         problems=services.request_problems(data_request) if data_request.editable else [],
+        project_id=data_request.project_id,
+        agenda_question_ids=list(data_request.agenda_questions.values_list("pk", flat=True)),
     )
     return out
 
 
 def _fields(payload: RequestIn) -> dict:
-    return {name: value for name, value in payload.dict().items() if value is not None}
+    links = {"project_id", "agenda_question_ids"}
+    return {k: v for k, v in payload.dict().items() if v is not None and k not in links}
+
+
+def _save(request, data_request: DataRequest, payload: RequestIn) -> None:
+    """Apply the payload: fields, the project (one the person works on) and agenda questions."""
+    fields = _fields(payload)
+    if payload.project_id is not None:
+        project = (
+            Project.objects.filter(Q(pi=request.auth) | Q(team=request.auth))
+            .filter(pk=payload.project_id)
+            .first()
+        )
+        if project is None:
+            raise HttpError(400, "No project of yours has that id.")
+        fields["project"] = project
+    questions = None
+    if payload.agenda_question_ids is not None:
+        questions = list(AgendaQuestion.objects.filter(pk__in=payload.agenda_question_ids))
+        if len(questions) != len(set(payload.agenda_question_ids)):
+            raise HttpError(400, "The agenda has no question with one of those ids.")
+    if fields or questions is not None:
+        services.request_update(
+            actor=request.auth,
+            data_request=data_request,
+            fields=fields,
+            agenda_questions=questions,
+        )
 
 
 @router.get("", response=list[RequestOut])
@@ -246,11 +281,10 @@ def requests_waiting(request):
 @router.post("", response={201: RequestDetailOut})
 def requests_create(request, payload: RequestIn):
     _require(request, "access.create_request")
-    fields = _fields(payload)
-    title = fields.pop("project_title", "")
+    title = payload.project_title or ""
     data_request = services.request_create(actor=request.auth, project_title=title)
-    if fields:
-        services.request_update(actor=request.auth, data_request=data_request, fields=fields)
+    payload.project_title = None  # already given to the draft
+    _save(request, data_request, payload)
     return Status(201, _detail(data_request))
 
 
@@ -264,7 +298,7 @@ def requests_detail(request, request_id: int):
 def requests_update(request, request_id: int, payload: RequestIn):
     _require(request, "access.create_request")
     data_request = _visible(request, request_id)
-    services.request_update(actor=request.auth, data_request=data_request, fields=_fields(payload))
+    _save(request, data_request, payload)
     return _detail(data_request)
 
 
