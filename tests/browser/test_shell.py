@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _nav(page) -> list[str]:
-    return [text.strip() for text in page.locator("nav.usa-nav .usa-nav-link").all_inner_texts()]
+    return [text.strip() for text in page.locator("nav.usa-nav a").all_inner_texts()]
 
 
 def _api_me(url: str, token: str) -> int:

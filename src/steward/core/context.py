@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from steward.core.navigation import navigation_for
+from steward.core.navigation import account_navigation_for, navigation_for, public_links
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +16,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "state_name": settings.STATE_NAME,
         "privacy_contact": settings.PRIVACY_CONTACT,
         "navigation": navigation_for(request.user, request.path),
+        "account_navigation": account_navigation_for(request.user, request.path),
+        "public_links": public_links(request.path),
     }

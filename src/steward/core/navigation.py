@@ -1,4 +1,4 @@
-"""The navigation each person sees, from their roles."""
+"""The navigation each person sees: the public site's pages, and the work their roles allow."""
 
 from __future__ import annotations
 
@@ -17,31 +17,52 @@ class NavItem:
     current: bool
 
 
+# Pages of the public site, shown to visitors who are not signed in.
+PUBLIC_NAVIGATION: list[tuple[str, str]] = [
+    ("Home", "home"),
+    ("Data inventory", "catalog:inventory"),
+]
+
 # (label, url name, roles that see it; None means everyone signed in)
-NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
+WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Home", "home", None),
     ("Data catalog", "catalog:index", frozenset(Role)),
     ("Jobs", "core:jobs", None),
-    (
-        "Audit log",
-        "core:audit_log",
-        frozenset({Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER}),
-    ),
-    ("API tokens", "accounts:tokens", None),
-    ("Profile", "accounts:profile", None),
+    ("Audit log", "core:audit_log", frozenset({Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER})),
 ]
+
+# A signed-in person's own pages, shown apart from the work.
+ACCOUNT_NAVIGATION: list[tuple[str, str]] = [
+    ("Profile", "accounts:profile"),
+    ("API tokens", "accounts:tokens"),
+]
+
+
+def _item(label: str, name: str, path: str) -> NavItem:
+    url = reverse(name)
+    current = path == url if url == "/" else path.startswith(url)
+    return NavItem(label, url, current)
 
 
 def navigation_for(user: Any, path: str) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
-        return []
-    items = []
-    for label, name, roles in NAVIGATION:
-        if roles is not None and not (user.role_names & roles):
-            continue
-        url = reverse(name)
-        current = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(label, url, current))
+        return [_item(label, name, path) for label, name in PUBLIC_NAVIGATION]
+    items = [
+        _item(label, name, path)
+        for label, name, roles in WORK_NAVIGATION
+        if roles is None or user.role_names & roles
+    ]
     if user.is_staff:
         items.append(NavItem("Administration", reverse("admin:index"), path.startswith("/admin")))
     return items
+
+
+def account_navigation_for(user: Any, path: str) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [_item(label, name, path) for label, name in ACCOUNT_NAVIGATION]
+
+
+def public_links(path: str) -> list[NavItem]:
+    """The public site's pages, for every page's footer."""
+    return [_item(label, name, path) for label, name in PUBLIC_NAVIGATION]
