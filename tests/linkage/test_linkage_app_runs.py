@@ -50,3 +50,18 @@ def test_a_run_records_its_inputs_and_figures_and_writes_an_encrypted_crosswalk_
         .values_list("action", flat=True)
     )
     assert actions == ["linkage_run.started", "linkage_run.succeeded"]
+
+
+def test_the_demo_links_the_sea_with_the_college_records_and_makes_the_run_current(
+    ingested, people
+):
+    from io import StringIO
+
+    from steward.linkage.demo import linkage_demo_seed
+    from steward.linkage.models import Crosswalk
+
+    run = linkage_demo_seed(stdout=StringIO(), state_dir=ingested)
+
+    assert run.metrics is not None
+    assert Crosswalk.objects.get(mode="clear").run == run
+    assert linkage_demo_seed(stdout=StringIO(), state_dir=ingested) is None
