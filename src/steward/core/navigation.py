@@ -27,6 +27,11 @@ PUBLIC_NAVIGATION: list[tuple[str, str]] = [
 WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Home", "home", None),
     ("Data catalog", "catalog:index", frozenset(Role)),
+    (
+        "Linkage",
+        "linkage:runs",
+        frozenset({Role.STEWARD, Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER}),
+    ),
     ("Jobs", "core:jobs", None),
     ("Audit log", "core:audit_log", frozenset({Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER})),
 ]

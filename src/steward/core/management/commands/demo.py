@@ -19,6 +19,7 @@ from steward.accounts.models import User
 from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
 from steward.core.personas import PERSONAS_BY_KEY
+from steward.linkage.demo import linkage_demo_seed
 
 
 class Command(BaseCommand):
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         people = personas_seed()
         demo_data_ensure(stdout=self.stdout)
+        linkage_demo_seed(stdout=self.stdout)
         self._print_logins(people)
         if not options["no_serve"]:
             self._serve(options["bind"])
