@@ -72,7 +72,9 @@ def test_a_steward_starts_a_run_from_the_page_and_it_runs_as_a_job(ingested, peo
     assert (job.status, run.started_by, run.job_id) == ("succeeded", people["rosa"], job.pk)
     page = client_for("daniel").get(reverse("linkage:run", kwargs={"run_id": run.pk}))
     assert page.status_code == 200
-    assert "m and u per comparison level" in page.content.decode()
+    body = page.content.decode()
+    assert "m and u per comparison level" in body
+    assert body.count('src="data:image/svg+xml;base64,') == 2  # both charts drawn, no script
 
 
 def test_the_api_lists_runs_and_keeps_a_decision(ingested, people, client_for):

@@ -1,5 +1,5 @@
 """The run page's diagnostics as pictures without script: Vega-Lite specs rendered to SVG on the
-server (vl-convert, when installed) and shown as images, each with a table as its text form."""
+server with vl-convert and shown as images, each with a table as its text form."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import vl_convert
 from django.conf import settings
 
 from steward.linkage.models import LinkageRun
@@ -31,31 +32,18 @@ class Figure:
     name: str
     title: str
     alt: str
-    image: str  # a data: URI of the SVG, or "" when it cannot be drawn here
-
-
-def _svg_renderer():
-    try:
-        import vl_convert
-    except ImportError:
-        return None
-    return vl_convert.vegalite_to_svg
+    image: str  # a data: URI of the SVG, or "" when the run kept no chart
 
 
 def run_figures(run: LinkageRun) -> list[Figure]:
-    """Each chart of the run, drawn when vl-convert is installed; the tables always follow."""
-    render = _svg_renderer()
+    """Each chart of the run drawn as SVG; the tables follow on the page as their text form."""
     folder = Path(settings.DATA_DIR) / run.charts_path if run.charts_path else None
     figures = []
     for name, (title, alt) in TITLES.items():
         image = ""
         spec_path = folder / f"{name}.vl.json" if folder else None
-        if render is not None and spec_path is not None and spec_path.is_file():
-            svg = render(json.loads(spec_path.read_text()))
+        if spec_path is not None and spec_path.is_file():
+            svg = vl_convert.vegalite_to_svg(json.loads(spec_path.read_text()))
             image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
         figures.append(Figure(name, title, alt, image))
     return figures
-
-
-def charts_can_be_drawn() -> bool:
-    return _svg_renderer() is not None

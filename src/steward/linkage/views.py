@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import requires
-from steward.linkage.charts import charts_can_be_drawn, run_figures
+from steward.linkage.charts import run_figures
 from steward.linkage.forms import DecisionForm, RunStartForm
 from steward.linkage.models import LinkageRun
 from steward.linkage.selectors import (
@@ -83,7 +83,6 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "precision": measured_precision(run),
         "figures": run_figures(run) if run.status == LinkageRun.Status.SUCCEEDED else [],
-        "drawn": charts_can_be_drawn(),
         "pairs": review_pairs_of(run),
         "is_current": current_crosswalks().filter(run=run).exists(),
         "may_review": request.user.has_perm("linkage.review_pair", run),
