@@ -3,8 +3,6 @@ a job inline with a progress bar."""
 
 from __future__ import annotations
 
-import logging
-import time
 from datetime import date
 
 from django.core.management.base import CommandError
@@ -14,7 +12,7 @@ from rich.progress import Progress, TaskID
 from steward.accounts.models import User
 from steward.catalog.models import Dataset
 from steward.catalog.selectors import agency_stewards
-from steward.core.jobs import job_run
+from steward.core.jobs import job_run_inline
 from steward.core.models import Job
 
 RECEIVED_HELP = (
@@ -54,27 +52,10 @@ def acting_steward(email: str | None, agency_code: str) -> User:
     return stewards[0]
 
 
-def _without_refusals(record: logging.LogRecord) -> bool:
-    # A refused file is an expected outcome the command prints itself, not a server error; a
-    # bug's traceback is still logged.
-    return "steward.core.jobs.JobError" not in str(record.args)
-
-
 def run_inline(job: Job, bar: Progress, task: TaskID) -> Job:
     """Run a queued job here and now, moving the bar as it reports progress."""
 
     def show(current: Job) -> None:
         bar.update(task, completed=current.done, total=current.total or None)
 
-    jobs_log = logging.getLogger("steward.core.jobs")
-    jobs_log.addFilter(_without_refusals)
-    try:
-        job = job_run(job, on_update=show)
-    finally:
-        jobs_log.removeFilter(_without_refusals)
-    # A worker may have claimed the job first (it is queued for one too): follow it to its end.
-    while not job.is_finished:
-        time.sleep(0.5)
-        job.refresh_from_db()
-        show(job)
-    return job
+    return job_run_inline(job, show)

@@ -7,6 +7,7 @@ log lines (never student-level values) and returns a JSON-serializable result.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -122,3 +123,16 @@ def _finish(job: Job, status: str, *, error: str = "", result: dict | None = Non
 
 class JobError(RuntimeError):
     """A failure whose message is fit to show the person who started the job."""
+
+
+def job_run_inline(job: Job, on_update: Callable[[Job], None]) -> Job:
+    """Run a queued job here and now (a command's progress bar), following it to its end.
+
+    The job is queued for the worker too; if a worker claimed it first, follow its progress.
+    """
+    job = job_run(job, on_update=on_update)
+    while not job.is_finished:
+        time.sleep(0.5)
+        job.refresh_from_db()
+        on_update(job)
+    return job
