@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "steward.access",
     "steward.catalog",
     "steward.linkage",
+    "steward.agreements",
 ]
 
 MIDDLEWARE = [

@@ -150,3 +150,5 @@ api.add_router("/", "steward.api.agenda.router")
 api.add_router("/requests", "steward.api.access.router")
 
 api.add_router("/linkage", "steward.api.linkage.router")
+
+api.add_router("/agreements", "steward.api.agreements.router")

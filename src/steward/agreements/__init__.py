@@ -1,0 +1,1 @@
+"""Data sharing agreements: versions, signatures, term and renewal, closeout and destruction."""
