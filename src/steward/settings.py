@@ -27,6 +27,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("STEWARD_CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = os.environ.get("STEWARD_SITE_NAME", "Lakeland Research Partnerships")
+# Where people reach this site, for links in mail (no trailing slash).
+SITE_URL = os.environ.get("STEWARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 STATE_NAME = os.environ.get("STEWARD_STATE_NAME", "Lakeland")
 PRIVACY_CONTACT = {
     "name": os.environ.get("STEWARD_PRIVACY_CONTACT_NAME", "Priya Raman, Chief Privacy Officer"),

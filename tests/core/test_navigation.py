@@ -34,4 +34,8 @@ def test_only_administrators_see_the_administration_site(people):
 def test_the_current_page_is_marked(people):
     items = navigation_for(people["priya"], "/audit/")
     assert [item.label for item in items if item.current] == ["Audit log"]
-    assert _labels(account_navigation_for(people["ana"], "/")) == ["Profile", "API tokens"]
+    assert _labels(account_navigation_for(people["ana"], "/")) == [
+        "Profile",
+        "Privacy training",
+        "API tokens",
+    ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from steward.access.models import DataRequest, Status
 from steward.accounts.models import User
 from steward.accounts.roles import Role
+from steward.core.context import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ def notify(data_request: DataRequest, event: str) -> None:
     subject = f"{data_request.reference}: {_label(event)}"
     body = (
         f"{data_request.reference} “{data_request.project_title}”\n\n"
-        f"{NEXT_STEP.get(event, '')}\n\nOpen it: {path}\n"
-        f"Everything waiting for you: {reverse('access:waiting')}\n"
+        f"{NEXT_STEP.get(event, '')}\n\nOpen it: {absolute_url(path)}\n"
+        f"Everything waiting for you: {absolute_url(reverse('access:waiting'))}\n"
     )
     transaction.on_commit(lambda: _send(subject, body, addresses))
 

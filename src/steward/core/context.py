@@ -19,3 +19,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "account_navigation": account_navigation_for(request.user, request.path),
         "public_links": public_links(request.path),
     }
+
+
+def absolute_url(path: str) -> str:
+    """A full link to one of this site's pages, for mail and feeds."""
+    return f"{settings.SITE_URL}{path}"

@@ -21,11 +21,18 @@ class NavItem:
 PUBLIC_NAVIGATION: list[tuple[str, str]] = [
     ("Home", "home"),
     ("Data inventory", "catalog:inventory"),
+    ("How requests are decided", "access:transparency"),
 ]
 
 # (label, url name, roles that see it; None means everyone signed in)
 WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Home", "home", None),
+    ("Data requests", "access:list", frozenset(Role)),
+    (
+        "Committee",
+        "access:committee",
+        frozenset({Role.COMMITTEE, Role.CHAIR, Role.LIAISON, Role.ADMINISTRATOR}),
+    ),
     ("Data catalog", "catalog:index", frozenset(Role)),
     (
         "Linkage",
@@ -39,6 +46,7 @@ WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
 # A signed-in person's own pages, shown apart from the work.
 ACCOUNT_NAVIGATION: list[tuple[str, str]] = [
     ("Profile", "accounts:profile"),
+    ("Privacy training", "access:training"),
     ("API tokens", "accounts:tokens"),
 ]
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from steward.access.selectors import requests_waiting_for
 from steward.core.access import public, requires
 from steward.core.audit import audit_record
 from steward.core.jobs import job_create
@@ -20,7 +21,7 @@ from steward.core.selectors import audit_entries_visible_to, jobs_visible_to
 @public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"waiting": requests_waiting_for(request.user)})
 
 
 @requires("core.list_jobs")

@@ -15,6 +15,7 @@ from django.db import connection
 from rich.console import Console
 from rich.table import Table
 
+from steward.access.demo import requests_seed
 from steward.accounts.models import User
 from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         people = personas_seed()
         demo_data_ensure(stdout=self.stdout)
+        requests_seed()
         linkage_demo_seed(stdout=self.stdout)
         self._print_logins(people)
         if not options["no_serve"]:
