@@ -36,14 +36,24 @@ def _parties() -> Prefetch:
     )
 
 
-def public_questions(*, status: str = "") -> QuerySet[AgendaQuestion]:
-    """The agenda, by priority, each question with its public projects."""
-    questions = AgendaQuestion.objects.prefetch_related(
-        Prefetch(
-            "projects",
-            queryset=_public_project_rows().only("pk", "title", "status"),
-            to_attr="public_projects",
+PROJECTS_SHOWN_PER_QUESTION = 5
+
+
+def public_questions(
+    *, status: str = "", projects_shown: int | None = None
+) -> QuerySet[AgendaQuestion]:
+    """The agenda, by priority, each question with its public projects (the newest
+    `projects_shown` of them when given) and how many there are."""
+    projects = _public_project_rows().only("pk", "title", "status").order_by("-created_at", "-pk")
+    if projects_shown is not None:
+        projects = projects[:projects_shown]
+    questions = AgendaQuestion.objects.annotate(
+        public_project_count=Count(
+            "projects", filter=Q(projects__status__in=Project.PUBLIC_STATUSES)
         )
+    )
+    questions = questions.order_by(*AgendaQuestion._meta.ordering).prefetch_related(
+        Prefetch("projects", queryset=projects, to_attr="public_projects")
     )
     if status:
         questions = questions.filter(status=status)
@@ -180,7 +190,8 @@ def project_workspace(user: Any, pk: int) -> Project:
 def partnerships_visible_to(user: Any) -> QuerySet[Partnership]:
     if not getattr(user, "is_authenticated", False) or not user.has_perm("agenda.use_workspace"):
         return Partnership.objects.none()
-    return Partnership.objects.annotate(project_count=Count("projects")).prefetch_related(
+    partnerships = Partnership.objects.annotate(project_count=Count("projects"))
+    return partnerships.order_by("name").prefetch_related(
         Prefetch("parties", queryset=PartnershipParty.objects.select_related("organization"))
     )
 
@@ -189,7 +200,8 @@ def questions_visible_to(user: Any) -> QuerySet[AgendaQuestion]:
     """The agenda is public; signed-in staff see it with project counts."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm("agenda.use_workspace"):
         return AgendaQuestion.objects.none()
-    return AgendaQuestion.objects.annotate(project_count=Count("projects"))
+    questions = AgendaQuestion.objects.annotate(project_count=Count("projects"))
+    return questions.order_by(*AgendaQuestion._meta.ordering)
 
 
 # Overdue work -------------------------------------------------------------------------------

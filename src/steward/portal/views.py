@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from steward.agenda.models import AgendaQuestion, Partnership, PreAnalysisPlan, Project
 from steward.agenda.selectors import (
+    PROJECTS_SHOWN_PER_QUESTION,
     plan_differences,
     plan_previous,
     plan_versions,
@@ -54,7 +55,7 @@ def _choice(value: str | None, choices) -> str:
 def agenda(request: HttpRequest) -> HttpResponse:
     status = _choice(request.GET.get("status"), AgendaQuestion.Status.choices)
     context = {
-        "questions": public_questions(status=status),
+        "questions": public_questions(status=status, projects_shown=PROJECTS_SHOWN_PER_QUESTION),
         "status": status,
         "statuses": AgendaQuestion.Status.choices,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from steward.agenda.selectors import public_questions
+from steward.agenda.selectors import PROJECTS_SHOWN_PER_QUESTION, public_questions
 
 register = template.Library()
 
@@ -12,4 +12,5 @@ register = template.Library()
 @register.simple_tag
 def public_agenda() -> list:
     """The open and in-progress agenda questions, by priority, with their public projects."""
-    return list(public_questions().exclude(status="answered"))
+    questions = public_questions(projects_shown=PROJECTS_SHOWN_PER_QUESTION)
+    return list(questions.exclude(status="answered"))
