@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .attacker import TOLERANCE, AttackerSystem, witness_bounds
-from .boxes import BoxMaker
 from .primary import sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -50,10 +50,11 @@ class AuditResult:
 
     cells: tuple[CellAudit, ...]
     n_suppressed: int
+    complete: bool = True
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.cells)
+        return self.complete and all(c.passed for c in self.cells)
 
     @property
     def failures(self) -> tuple[CellAudit, ...]:
@@ -65,12 +66,16 @@ def audit(
     suppressed: np.ndarray,
     rules: DisclosureRules,
     exact: bool | None = None,
+    time_budget: float | None = None,
 ) -> AuditResult:
     """Check by LP that no sensitive cell can be narrowed below its protection from what is shown.
 
     ``suppressed`` is a boolean mask in flat cell order. ``exact`` (default: when at most
-    ``EXACT_AUDIT_LIMIT`` cells are suppressed) computes every interval exactly.
+    ``EXACT_AUDIT_LIMIT`` cells are suppressed) computes every interval exactly. With a
+    ``time_budget`` (seconds) the audit may stop early: cells it did not reach then fail, and
+    the result says it is incomplete.
     """
+    deadline = None if time_budget is None else time.monotonic() + time_budget
     suppressed = np.asarray(suppressed, dtype=bool).reshape(-1)
     sens = sensitivity(table, rules)
     values = table.flat_values
@@ -81,8 +86,7 @@ def audit(
     cells_hidden = system.suppressed[sensitive_hidden]
     need_hi = values[cells_hidden] + sens.upper[cells_hidden]
     need_lo = values[cells_hidden] - sens.lower[cells_hidden]
-    boxes = BoxMaker(table, suppressed)
-    bounds = witness_bounds(system, sensitive_hidden, need_hi, need_lo, exact, boxes)
+    bounds = witness_bounds(system, sensitive_hidden, need_hi, need_lo, exact, deadline)
     audits = [
         CellAudit(
             cell=int(cell),
@@ -105,7 +109,8 @@ def audit(
                 _clean(v - sens.lower[cell]), _clean(v + sens.upper[cell]), True, True,
             )
         )  # fmt: skip
-    return AuditResult(tuple(sorted(audits, key=lambda c: c.cell)), int(suppressed.sum()))
+    cells = tuple(sorted(audits, key=lambda c: c.cell))
+    return AuditResult(cells, int(suppressed.sum()), bounds.complete)
 
 
 def _clean(x: float) -> float:
@@ -139,6 +144,7 @@ def make_certificate(
         "n_suppressed": int(suppressed.sum()),
         "value_suppressed": float(table.flat_values[suppressed].sum()),
         "passed": result.passed,
+        "audit_complete": result.complete,
         "cells": [_cell_entry(c) for c in result.cells],
     }
 

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .attacker import TOLERANCE, AttackerSystem, exact_extreme
+from .attacker import TOLERANCE, AttackerSystem, attacker_bound, exact_extreme
 from .primary import Sensitivity
 from .table import Table
 
@@ -31,7 +31,7 @@ def protect_exact(
     values = table.flat_values
     relations = table.relations
     forced = sens.sensitive | (start if start is not None else False)
-    bound = float(max(values.sum(), 1.0))
+    bound = attacker_bound(values)
     targets = [
         (int(i), sign, float(need[i]))
         for sign, need in ((1, sens.upper), (-1, sens.lower))

@@ -14,16 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .attacker import (
-    GLOBAL_LIMIT,
-    TOLERANCE,
-    AttackerSystem,
-    cut_coefficients,
-    exact_extreme,
-    local_extreme,
-)
+from .attacker import TOLERANCE, AttackerSystem, attacker_bound, cut_coefficients, exact_extreme
 from .audit import audit
-from .boxes import BoxMaker
 from .primary import Sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -71,7 +63,7 @@ class _LineProtector:
 
     def __init__(self, table: Table, sens: Sensitivity, costs: np.ndarray, mask: np.ndarray):
         values = table.flat_values
-        self.bound = float(max(values.sum(), 1.0))
+        self.bound = attacker_bound(values)
         lines = _Lines.of(table.relations)
         self.lines = lines
         self.values = values.tolist()
@@ -165,21 +157,17 @@ def protect_heuristic(
         if result.passed:
             break
         system = AttackerSystem.build(table.relations, values, mask)
-        sizes = np.bincount(system.labels)
-        boxes = BoxMaker(table, mask)
         position = system.position()
         added = False
         for failure in result.failures:
-            var = position[failure.cell]
-            local = boxes if sizes[system.labels[var]] > GLOBAL_LIMIT else None
-            added |= _repair(protector, system, var, failure, costs, local)
+            added |= _repair(protector, system, position[failure.cell], failure, costs)
         if not added:
             break  # no unsuppressed cell can help: the table cannot be protected further
         mask = protector.run()
     return mask
 
 
-def _repair(protector, system, var, failure, costs, boxes) -> bool:
+def _repair(protector, system, var, failure, costs) -> bool:
     """Suppress the cheapest cells whose dual-cut weight covers the failing cell's deficit."""
     cell, values = failure.cell, system.values
     added = False
@@ -189,10 +177,7 @@ def _repair(protector, system, var, failure, costs, boxes) -> bool:
     ):
         if not short:
             continue
-        if boxes is None:
-            reached, duals = exact_extreme(system, var, sign)
-        else:
-            reached, duals = local_extreme(system, boxes, var, sign)
+        reached, duals = exact_extreme(system, var, sign)
         deficit = sign * (
             (failure.required_upper if sign > 0 else failure.required_lower) - reached
         )

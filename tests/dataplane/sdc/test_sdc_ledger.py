@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+
+from steward.dataplane.sdc import Dimension, DisclosureRules, protect, table_from_leaf_cells
+from steward.dataplane.sdc.ledger import Release, audit_with_ledger, release_from_protection
+
+RULES = DisclosureRules()
+
+
+def north_release(release_id, root, schools, total, population="enrollment 2024"):
+    """A district-level count with its schools' cells suppressed."""
+    dim = Dimension.from_parent_map("school", dict.fromkeys(schools, root))
+    cells = {(root,): float(total)} | {(s,): None for s in schools}
+    return Release(release_id, population, (dim,), cells)
+
+
+def test_two_safe_totals_whose_difference_is_a_small_school_are_caught():
+    with_charter = north_release("R1", "North", ["A", "B", "C"], 57)
+    without_charter = north_release("R2", "North without charter", ["A", "B"], 53)
+    assert audit_with_ledger(without_charter, [], RULES).passed
+
+    result = audit_with_ledger(without_charter, [with_charter], RULES)
+    assert not result.passed
+    (exposure,) = result.exposures
+    assert exposure.atom == (("C",),)
+    assert exposure.upper == 4.0
+    assert exposure.releases == ("R1",)
+
+
+def test_releases_of_another_population_are_not_combined():
+    other_year = north_release("R1", "North", ["A", "B", "C"], 57, population="enrollment 2023")
+    without_charter = north_release("R2", "North without charter", ["A", "B"], 53)
+    result = audit_with_ledger(without_charter, [other_year], RULES)
+    assert result.passed and result.overlapping == ()
+
+
+def test_a_protected_table_recorded_in_the_ledger_round_trips_through_json():
+    cells = {("A", "3"): 40, ("A", "4"): 35, ("B", "3"): 22, ("B", "4"): 3}
+    protected = protect(table_from_leaf_cells(cells, ["school", "grade"]), RULES)
+    release = release_from_protection(protected, "R7", "grade 3-4 enrollment")
+    again = Release.from_dict(json.loads(json.dumps(release.to_dict())))
+    assert again == release or again.cells == release.cells
+    assert again.cells[("B", "4")] is None
+    assert audit_with_ledger(again, [], RULES).passed

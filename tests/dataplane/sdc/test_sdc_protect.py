@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from steward.dataplane.sdc import (
+    DisclosureRules,
+    audit,
+    build_table,
+    display_values,
+    protect,
+    table_from_leaf_cells,
+    verify_certificate,
+)
+from steward.dataplane.sdc.primary import sensitivity
+
+RULES = DisclosureRules()
+ISSUED = "2026-11-28T12:00:00+00:00"
+
+
+def small_cell_beside_a_published_total():
+    # District D: schools A and B by grade 3 and 4; only (B, 4) = 3 is below the threshold.
+    cells = {("A", "3"): 40, ("A", "4"): 35, ("B", "3"): 22, ("B", "4"): 3}
+    return table_from_leaf_cells(cells, ["school", "grade"])
+
+
+def test_primary_suppression_alone_is_undone_by_the_totals_but_protection_holds():
+    table = small_cell_beside_a_published_total()
+    primary = sensitivity(table, RULES).sensitive
+    assert primary.sum() == 1
+    exposed = audit(table, primary, RULES)
+    (cell,) = exposed.cells
+    assert cell.codes == ("B", "4")
+    assert cell.exact and cell.lower == cell.upper == 3.0
+    assert not exposed.passed
+
+    protected = protect(table, RULES)
+    assert protected.audit.passed
+    (cell,) = protected.audit.cells
+    assert cell.upper is None or cell.upper >= RULES.threshold
+    assert protected.n_suppressed == 4  # the smallest rectangle around the cell
+
+
+@st.composite
+def small_tables(draw):
+    n_rows = draw(st.integers(2, 4))
+    n_cols = draw(st.integers(2, 4))
+    grouped = draw(st.booleans()) and n_rows >= 3
+    counts = draw(
+        st.lists(
+            st.sampled_from([0, 1, 2, 3, 5, 8, 12, 20, 35, 60]),
+            min_size=n_rows * n_cols,
+            max_size=n_rows * n_cols,
+        )
+    )
+    cells = {
+        (f"r{r}", f"c{c}"): counts[r * n_cols + c] for r in range(n_rows) for c in range(n_cols)
+    }
+    hierarchies = None
+    if grouped:
+        parents = {f"r{r}": ("g0" if r < n_rows // 2 else "g1") for r in range(n_rows)}
+        hierarchies = {"row": parents | {"g0": "Total", "g1": "Total"}}
+    return table_from_leaf_cells(cells, ["row", "col"], hierarchies)
+
+
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(small_tables(), st.sampled_from(["exact", "heuristic"]))
+def test_a_protected_table_shows_no_sensitive_cell_and_passes_the_exact_audit(table, method):
+    result = protect(table, RULES, method=method)
+    values = table.flat_values
+    published = values[~result.suppressed]
+    assert not np.any((published > 0) & (published < RULES.threshold))
+    assert not np.any(published == 0)  # zeros are disclosive by default
+    exact = audit(table, result.suppressed, RULES, exact=True)
+    assert exact.passed
+    for cell in exact.cells:
+        assert cell.upper is None or cell.upper >= cell.required_upper - 1e-6
+
+
+@PROPERTY
+@given(small_tables())
+def test_protecting_a_protected_table_again_changes_nothing(table):
+    first = protect(table, RULES)
+    again = protect(table, RULES, suppressed=first.suppressed)
+    assert np.array_equal(first.suppressed, again.suppressed)
+
+
+@PROPERTY
+@given(small_tables())
+def test_the_exact_method_never_hides_more_cells_than_the_heuristic(table):
+    exact = protect(table, RULES, method="exact")
+    heuristic = protect(table, RULES, method="heuristic")
+    assert exact.n_suppressed <= heuristic.n_suppressed
+
+
+def test_a_certificate_is_json_and_verifies_against_its_table():
+    table = small_cell_beside_a_published_total()
+    result = protect(table, RULES)
+    certificate = json.loads(json.dumps(result.certificate(ISSUED)))
+    assert certificate["issued_at"] == ISSUED and certificate["passed"]
+    assert verify_certificate(table, certificate).ok
+    changed = table_from_leaf_cells(
+        {("A", "3"): 40, ("A", "4"): 35, ("B", "3"): 22, ("B", "4"): 4}, ["school", "grade"]
+    )
+    check = verify_certificate(changed, certificate)
+    assert not check.ok
+    assert any("sha256" in p for p in check.problems)
+
+
+def test_a_certificate_with_a_cell_unsuppressed_fails_verification():
+    table = small_cell_beside_a_published_total()
+    certificate = protect(table, RULES).certificate(ISSUED)
+    certificate["suppressed"] = certificate["suppressed"][:1]
+    assert not verify_certificate(table, certificate).ok
+
+
+def test_dominated_magnitude_cells_are_suppressed_and_protected():
+    rng = np.random.default_rng(3)
+    district = np.repeat(["D1", "D2", "D3"], 30)
+    program = np.tile(["a", "b"], 45)
+    dollars = rng.uniform(10, 20, 90)
+    dollars[0] = 5000.0  # one dominant contributor in (D1, a)
+    table = build_table({"district": district, "program": program}, magnitude=dollars)
+    sens = sensitivity(table, RULES)
+    assert sens.reasons[table.flat_index(["D1", "a"])] == "dominance,p%"
+    result = protect(table, RULES)
+    assert result.suppressed[table.flat_index(["D1", "a"])]
+    assert result.audit.passed
+
+
+def test_value_cost_prefers_hiding_small_cells_over_large_ones():
+    cells = {("A", "x"): 3, ("A", "y"): 200, ("A", "z"): 15, ("B", "x"): 180}
+    cells |= {("B", "y"): 150, ("B", "z"): 14, ("C", "x"): 90, ("C", "y"): 95, ("C", "z"): 16}
+    table = table_from_leaf_cells(cells, ["row", "col"])
+    by_cells = protect(table, RULES, method="exact", cost="cells")
+    by_value = protect(table, RULES, method="exact", cost="value")
+    assert by_value.value_suppressed <= by_cells.value_suppressed
+    assert by_value.audit.passed
+
+
+def test_publication_rounds_counts_codes_rates_and_hides_suppressed_cells():
+    table = table_from_leaf_cells({("A",): 12, ("B",): 96, ("C",): 3}, ["school"])
+    result = protect(table, RULES)
+    names = [table.cell_codes(i)[0] for i in range(table.n_cells)]
+    shown = dict(zip(names, display_values(result), strict=True))
+    assert shown["A"] == "*" and shown["C"] == "*"  # C is small; A hides it from the total
+    assert shown["B"] == "95" and shown["Total"] == "110"
+    enrolled = table_from_leaf_cells({("A",): 30, ("B",): 100, ("C",): 40}, ["school"])
+    rates = dict(zip(names, display_values(result, denominators=enrolled), strict=True))
+    assert rates["B"] == ">=95%"
+    assert rates["Total"] == "65%"
