@@ -135,3 +135,10 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["wal", "20000"]
+
+
+def test_static_files_collect_under_production_settings(tmp_path):
+    # The manifest storage refuses a stylesheet that names a missing file (an image, a map).
+    result = _run(["collectstatic", "--noinput"], tmp_path, **PRODUCTION)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "var" / "static" / "staticfiles.json").is_file()

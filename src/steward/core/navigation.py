@@ -20,13 +20,20 @@ class NavItem:
 # Pages of the public site, shown to visitors who are not signed in.
 PUBLIC_NAVIGATION: list[tuple[str, str]] = [
     ("Home", "home"),
+    ("Research agenda", "portal:agenda"),
+    ("Projects", "portal:projects"),
+    ("Research in use", "portal:research_use"),
     ("Data inventory", "catalog:inventory"),
     ("How requests are decided", "access:transparency"),
+    ("Privacy", "portal:privacy"),
 ]
 
 # (label, url name, roles that see it; None means everyone signed in)
 WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Home", "home", None),
+    ("Projects", "agenda:projects", frozenset({Role.LIAISON, Role.RESEARCHER})),
+    ("Agenda", "agenda:questions", frozenset({Role.LIAISON})),
+    ("Partnerships", "agenda:partnerships", frozenset({Role.LIAISON})),
     ("Data requests", "access:list", frozenset(Role)),
     (
         "Committee",
@@ -40,6 +47,7 @@ WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
         frozenset({Role.STEWARD, Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER}),
     ),
     ("Jobs", "core:jobs", None),
+    ("Comments", "portal:moderation", frozenset({Role.LIAISON, Role.PRIVACY_OFFICER})),
     ("Audit log", "core:audit_log", frozenset({Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER})),
 ]
 

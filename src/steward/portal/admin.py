@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
 from steward.core.admin import AuditedModelAdmin
 from steward.portal.models import PrivacyContact
+from steward.portal.selectors import PRIVACY_CONTACT_CACHE_KEY
 
 
 @admin.register(PrivacyContact)
@@ -20,7 +24,7 @@ class PrivacyContactAdmin(AuditedModelAdmin):
         return False  # the newest row is shown; an older one is the record of who it was
 
     def save_model(self, request, obj, form, change) -> None:
-        from django.utils import timezone
-
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
+        # Every page's footer shows the contact from the cache: show the new one at once.
+        transaction.on_commit(lambda: cache.delete(PRIVACY_CONTACT_CACHE_KEY))
