@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "steward.catalog",
     "steward.linkage",
     "steward.agreements",
+    "steward.outputs",
 ]
 
 MIDDLEWARE = [

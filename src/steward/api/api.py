@@ -152,3 +152,5 @@ api.add_router("/requests", "steward.api.access.router")
 api.add_router("/linkage", "steward.api.linkage.router")
 
 api.add_router("/agreements", "steward.api.agreements.router")
+
+api.add_router("/outputs", "steward.api.outputs.router")

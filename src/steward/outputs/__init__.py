@@ -1,0 +1,1 @@
+"""Safe outputs: disclosure rules, protected tables, the ledger of releases, output review."""
