@@ -40,6 +40,6 @@ def test_a_protected_table_recorded_in_the_ledger_round_trips_through_json():
     protected = protect(table_from_leaf_cells(cells, ["school", "grade"]), RULES)
     release = release_from_protection(protected, "R7", "grade 3-4 enrollment")
     again = Release.from_dict(json.loads(json.dumps(release.to_dict())))
-    assert again == release or again.cells == release.cells
+    assert again == release
     assert again.cells[("B", "4")] is None
     assert audit_with_ledger(again, [], RULES).passed

@@ -4,6 +4,10 @@ microdata anonymity and output checking. Pure NumPy/SciPy; nothing here knows ab
 from __future__ import annotations
 
 from .audit import AuditResult, CellAudit, Verification, audit, verify_certificate
+from .cli import protect_csv
+from .ledger import LedgerAudit, Release, audit_with_ledger, release_from_protection
+from .microdata import anonymize, k_anonymity, l_diversity
+from .outputs import OutputCheck, check_counts, check_regression, check_table
 from .protect import Protection, display_values, protect
 from .rules import DisclosureRules, RulesError, plain_language, strictest
 from .table import Dimension, Table, TableError, build_table, read_leaf_csv, table_from_leaf_cells
@@ -13,17 +17,29 @@ __all__ = [
     "CellAudit",
     "Dimension",
     "DisclosureRules",
+    "LedgerAudit",
+    "OutputCheck",
     "Protection",
+    "Release",
     "RulesError",
     "Table",
     "TableError",
     "Verification",
+    "anonymize",
     "audit",
+    "audit_with_ledger",
     "build_table",
+    "check_counts",
+    "check_regression",
+    "check_table",
     "display_values",
+    "k_anonymity",
+    "l_diversity",
     "plain_language",
     "protect",
+    "protect_csv",
     "read_leaf_csv",
+    "release_from_protection",
     "strictest",
     "table_from_leaf_cells",
     "verify_certificate",
