@@ -21,6 +21,7 @@ from .rules import DisclosureRules
 from .table import Table
 
 MAX_REPAIR_ROUNDS = 60
+PRUNE_LIMIT = 200  # complementary cells up to which each is tried for removal
 
 
 @dataclass
@@ -164,6 +165,19 @@ def protect_heuristic(
         if not added:
             break  # no unsuppressed cell can help: the table cannot be protected further
         mask = protector.run()
+    keep = sens.sensitive if start is None else start | sens.sensitive
+    return _prune(table, rules, mask, keep, costs)
+
+
+def _prune(table, rules, mask, keep, costs) -> np.ndarray:
+    """Give back complementary cells the audit does not need, dearest first (small patterns)."""
+    secondary = np.flatnonzero(mask & ~keep)
+    if secondary.size > PRUNE_LIMIT or not audit(table, mask, rules, exact=False).passed:
+        return mask
+    for cell in secondary[np.argsort(-costs[secondary], kind="stable")]:
+        mask[cell] = False
+        if not audit(table, mask, rules, exact=False).passed:
+            mask[cell] = True
     return mask
 
 
