@@ -21,7 +21,7 @@ from .rules import DisclosureRules
 from .table import Table
 
 MAX_REPAIR_ROUNDS = 60
-PRUNE_LIMIT = 200  # complementary cells up to which each is tried for removal
+PRUNE_LIMIT = 200  # hidden cells up to which each complementary one is tried for removal
 
 
 @dataclass
@@ -172,7 +172,8 @@ def protect_heuristic(
 def _prune(table, rules, mask, keep, costs) -> np.ndarray:
     """Give back complementary cells the audit does not need, dearest first (small patterns)."""
     secondary = np.flatnonzero(mask & ~keep)
-    if secondary.size > PRUNE_LIMIT or not audit(table, mask, rules, exact=False).passed:
+    too_big = secondary.size > PRUNE_LIMIT or mask.sum() > PRUNE_LIMIT
+    if too_big or not audit(table, mask, rules, exact=False).passed:
         return mask
     for cell in secondary[np.argsort(-costs[secondary], kind="stable")]:
         mask[cell] = False
