@@ -1,8 +1,9 @@
 """Who may run linkage, see runs, and review pairs.
 
 Linkage happens for the SLDS's own crosswalk, run by a data steward of one of the two agencies,
-or where an agreement authorizes matching (`agreement_authorizes_matching`, a hook until
-agreements exist). Only the stewards of the two agencies see the records behind a pair.
+or where an agreement in force authorizes matching (`agreement_authorizes_matching` asks the
+agreements' enforcement interface). Only the stewards of the two agencies see the records behind
+a pair.
 """
 
 from typing import Any
@@ -32,12 +33,11 @@ def stewards_one_of_the_agencies(user: Any, target: Any) -> bool:
 
 @rules.predicate
 def agreement_authorizes_matching(user: Any, target: Any) -> bool:
-    """Hook: an active agreement whose grants authorize matching these agencies for this person.
+    """An agreement in force, signed and accepted, authorizes this person to match these
+    agencies' records (`steward.agreements.enforcement`, which reads `agreement_grants`)."""
+    from steward.agreements.enforcement import matching_authorized
 
-    Agreements do not exist yet, so nothing is authorized this way; when they land, ask
-    `agreement_grants` here and the start-run permission follows.
-    """
-    return False
+    return matching_authorized(user, _agency_ids(target))
 
 
 steward_of_the_pair = is_data_steward & stewards_one_of_the_agencies
