@@ -1,0 +1,228 @@
+"""Changing the disclosure rules, protecting a table, and recording a release in the ledger.
+
+Each service is one transaction with its audit entry. Audit summaries carry sizes, versions
+and hashes, never a cell's value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from steward.accounts.models import Organization, User
+from steward.agenda.models import Project
+from steward.core.audit import audit_record
+from steward.dataplane.sdc import DisclosureRules, RulesError
+from steward.dataplane.sdc.ledger import audit_with_ledger
+from steward.outputs.models import (
+    RULE_FIELDS,
+    DisclosureRuleSet,
+    ProtectedTable,
+    Release,
+    population_key,
+)
+from steward.outputs.sealing import seal, unseal
+from steward.outputs.selectors import rule_set_current, rules_in_effect
+from steward.outputs.tables import (
+    TableInputError,
+    certificate_sha256,
+    ledger_release,
+    protect_table,
+    read_table,
+    shown_code,
+)
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, float) else value
+
+
+def rule_set_update(
+    *,
+    actor: User,
+    agency: Organization | None,
+    values: dict[str, Any],
+    note: str = "",
+) -> DisclosureRuleSet:
+    """Add a new version of an agency's rules (or of the state default, agency None)."""
+    if agency is not None and agency.kind != Organization.Kind.AGENCY:
+        raise ValidationError(f"{agency.name} is not an agency.")
+    try:
+        rules = DisclosureRules.from_mapping({k: values[k] for k in RULE_FIELDS if k in values})
+    except RulesError as error:
+        raise ValidationError(str(error)) from None
+    with transaction.atomic():
+        _lock(f"rules:{agency.pk if agency else 'state'}")
+        current = rule_set_current(agency)
+        new = rules.to_dict()
+        old = {name: getattr(current, name) for name in RULE_FIELDS} if current else {}
+        if current is not None and old == new:
+            raise ValidationError("These are the rules in force already; nothing changed.")
+        rule_set = DisclosureRuleSet.objects.create(
+            agency=agency,
+            version=(current.version + 1) if current else 1,
+            note=note.strip(),
+            created_by=actor,
+            **new,
+        )
+        changed = {
+            name: [_text(old.get(name, "")), _text(new[name])]
+            for name in RULE_FIELDS
+            if old.get(name) != new[name]
+        }
+        audit_record(
+            actor=actor,
+            action="outputs.rules_change",
+            target=rule_set,
+            summary={"scope": rule_set.scope, "version": rule_set.version, "changed": changed},
+        )
+    return rule_set
+
+
+def table_protect(
+    *,
+    actor: User,
+    data: bytes,
+    name: str,
+    dims: Sequence[str],
+    count: str,
+    denominator: str = "",
+    agencies: Sequence[Organization] = (),
+) -> ProtectedTable:
+    """Protect an uploaded table under the strictest rules of the agencies whose data it holds.
+
+    Raises ValidationError naming the bad column or line; nothing is kept then.
+    """
+    try:
+        leaf = read_table(data, name=name, dims=dims, count=count, denominator=denominator)
+        effect = rules_in_effect(agencies)
+        result = protect_table(leaf, effect.rules, effect.references)
+    except TableInputError as error:
+        raise ValidationError(str(error)) from None
+    protection = result.protection
+    with transaction.atomic():
+        table = ProtectedTable.objects.create(
+            created_by=actor,
+            filename=name[:200],
+            dims=list(leaf.dims),
+            count_column=leaf.count,
+            denominator_column=leaf.denominator,
+            rules=effect.rules.to_dict(),
+            published={"columns": result.columns, "rows": result.rows},
+            certificate=result.certificate,
+            certificate_sha256=certificate_sha256(result.certificate),
+            method=protection.method,
+            n_cells=protection.table.n_cells,
+            n_suppressed=protection.n_suppressed,
+            passed=protection.audit.passed,
+            sealed=seal(result.sealed_payload()),
+        )
+        table.agencies.set(agencies)
+        table.rule_sets.set(effect.rule_sets)
+        audit_record(
+            actor=actor,
+            action="outputs.table_protect",
+            target=table,
+            summary={
+                "cells": table.n_cells,
+                "suppressed": table.n_suppressed,
+                "method": table.method,
+                "passed": table.passed,
+                "rules": effect.references,
+                "certificate_sha256": table.certificate_sha256,
+            },
+        )
+    return table
+
+
+def release_record(
+    *,
+    actor: User,
+    protected_table: ProtectedTable,
+    title: str,
+    population: str,
+    source: str,
+    project: Project | None = None,
+) -> Release:
+    """Record a protected table as released, after auditing it with the released tables of the
+    same population; refuse it when together they would expose a small group."""
+    if protected_table.created_by_id != actor.pk:
+        raise ValidationError("Only the person who protected a table can release it.")
+    if not protected_table.passed:
+        raise ValidationError("This table failed its audit; it cannot be released.")
+    if source not in Release.Source.values:
+        raise ValidationError(f"Unknown source {source!r}.")
+    if (source == Release.Source.PROJECT) != (project is not None):
+        raise ValidationError("A project's release names its project; the SEA's report names none.")
+    title, population = title.strip(), population.strip()
+    if not title or not population:
+        raise ValidationError("A release needs a title and a population.")
+    key = population_key(population)
+    payload = unseal(protected_table.sealed)
+    new = ledger_release(payload, "new", key)
+    rules = DisclosureRules.from_mapping(protected_table.rules)
+    with transaction.atomic():
+        _lock(f"ledger:{key}")
+        earlier = list(Release.objects.filter(population_key=key).order_by("pk"))
+        released = [ledger_release(unseal(r.sealed), str(r.pk), key) for r in earlier]
+        result = audit_with_ledger(new, released, rules)
+        if not result.passed:
+            raise ValidationError(_exposure_message(result, {str(r.pk): r for r in earlier}))
+        release = Release.objects.create(
+            title=title,
+            population=population,
+            population_key=key,
+            source=source,
+            project=project,
+            protected_table=protected_table,
+            dims=protected_table.dims,
+            published=protected_table.published,
+            certificate=protected_table.certificate,
+            certificate_sha256=protected_table.certificate_sha256,
+            n_cells=protected_table.n_cells,
+            n_suppressed=protected_table.n_suppressed,
+            sealed=seal(payload),
+            released_by=actor,
+        )
+        release.rule_sets.set(protected_table.rule_sets.all())
+        audit_record(
+            actor=actor,
+            action="outputs.release_record",
+            target=release,
+            summary={
+                "source": source,
+                "project": project.pk if project else None,
+                "cells": release.n_cells,
+                "suppressed": release.n_suppressed,
+                "audited_with": [int(r) for r in result.overlapping],
+                "certificate_sha256": release.certificate_sha256,
+            },
+        )
+    return release
+
+
+def _exposure_message(result, earlier: dict[str, Release]) -> str:
+    parts = []
+    for exposure in result.exposures:
+        where = "; ".join("/".join(shown_code(c) for c in codes) for codes in exposure.atom)
+        named = [f"release {earlier[r].pk} ({earlier[r].title})" for r in exposure.releases
+                 if r in earlier]  # fmt: skip
+        with_whom = " together with " + ", ".join(named) if named else ""
+        parts.append(f"the group {where} could be worked out{with_whom}")
+    return (
+        "Refused: this table cannot be released, because "
+        + "; ".join(parts)
+        + ". It would show fewer students than the minimum cell size by differencing."
+    )
+
+
+def _lock(name: str) -> None:
+    """Serialize writers of one scope (SQLite already queues writers; PostgreSQL needs this)."""
+    if connection.vendor == "postgresql":
+        number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])

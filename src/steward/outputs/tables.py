@@ -1,0 +1,324 @@
+"""Reading an uploaded table of counts and protecting it in memory: nothing touches the disk.
+
+The table is built as the library's `protect_csv` builds it (a dimension whose codes each fall
+within one code of the dimension before it is nested under it: schools within districts), so
+the page, the API and `steward protect` publish the same cells. What may be published (the
+protected cells, the certificate without the hidden cells' values) is kept apart from what
+only the uploader may see (the counts and the reason behind each hidden cell).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from steward.dataplane.sdc import (
+    Dimension,
+    DisclosureRules,
+    Table,
+    TableError,
+    build_table,
+    display_values,
+    protect,
+)
+from steward.dataplane.sdc.ledger import Release as LedgerRelease
+from steward.dataplane.sdc.protect import Protection
+from steward.dataplane.sdc.table import TOTAL, all_code_tuples
+
+MAX_ROWS = 20_000
+COMPLEMENTARY = "complementary"
+REASON_TEXT = {
+    "threshold": "fewer students than the minimum cell size",
+    "zero": "a zero, which says something about everyone in the group",
+    COMPLEMENTARY: "hidden so that a small cell cannot be worked out from the totals",
+    "dominance": "a few contributors make up most of the total",
+    "p%": "one contributor's value could be estimated too closely",
+}
+
+
+class TableInputError(ValueError):
+    """An uploaded table that cannot be protected; the message names the column or line."""
+
+
+@dataclass(frozen=True)
+class LeafTable:
+    """The uploaded leaf cells: one row per combination of the dimensions' codes."""
+
+    name: str
+    dims: tuple[str, ...]
+    count: str
+    denominator: str
+    rows: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ProtectedResult:
+    """A protected table: what may be published, and what only its uploader may see."""
+
+    protection: Protection
+    columns: list[str]
+    rows: list[dict[str, Any]]  # published: {"codes": [...], "value": str, "suppressed": bool}
+    reasons: dict[int, str]  # uploader only: why each hidden cell is hidden
+    certificate: dict[str, Any]  # published form
+
+    @property
+    def csv_text(self) -> str:
+        return published_csv(self.columns, self.rows)
+
+    def sealed_payload(self) -> dict[str, Any]:
+        """What is kept encrypted: the full table, for the ledger and for verification."""
+        table = self.protection.table
+        return {
+            "dimensions": dimensions_to_json(table.dimensions),
+            "values": [float(v) for v in table.flat_values],
+            "suppressed": [int(i) for i in np.flatnonzero(self.protection.suppressed)],
+            "reasons": {str(k): v for k, v in self.reasons.items()},
+        }
+
+
+def read_table(
+    data: bytes, *, name: str, dims: Sequence[str], count: str, denominator: str = ""
+) -> LeafTable:
+    """Parse an uploaded CSV of leaf counts, refusing it with a message that says where."""
+    dims = tuple(d.strip() for d in dims if d.strip())
+    count, denominator = count.strip(), denominator.strip()
+    _check_columns_named(dims, count, denominator)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableInputError(f"{name}: the file is not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in (*dims, count, denominator) if c and c not in header]
+    if missing:
+        found = ", ".join(header) or "none"
+        raise TableInputError(
+            f"{name}: no column {', '.join(map(repr, missing))}; its columns are: {found}"
+        )
+    reader.fieldnames = header
+    rows = []
+    for line_no, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            raise TableInputError(f"{name}: more than {MAX_ROWS:,} rows; protect it with the CLI")
+        rows.append(_row(raw, name, line_no, dims, count, denominator))
+    if not rows:
+        raise TableInputError(f"{name}: the file has a header but no rows")
+    return LeafTable(name, dims, count, denominator, tuple(rows))
+
+
+def _check_columns_named(dims: tuple[str, ...], count: str, denominator: str) -> None:
+    if not dims:
+        raise TableInputError("dims: name at least one dimension column")
+    if len(set(dims)) != len(dims):
+        raise TableInputError("dims: a dimension column is named twice")
+    if not count:
+        raise TableInputError("count: name the column that holds the counts")
+    if count in dims:
+        raise TableInputError(f"count: {count!r} is also a dimension")
+    if denominator and (denominator in dims or denominator == count):
+        raise TableInputError(f"denominator: {denominator!r} is already a dimension or the count")
+
+
+def _row(raw, name, line_no, dims, count, denominator) -> dict[str, str]:
+    row = {}
+    for d in dims:
+        code = (raw.get(d) or "").strip()
+        if not code:
+            raise TableInputError(f"{name}, line {line_no}: column {d!r} is empty")
+        if code == TOTAL:
+            raise TableInputError(f"{name}, line {line_no}: {TOTAL!r} is reserved in column {d!r}")
+        row[d] = code
+    for column in (count, denominator):
+        if column:
+            row[column] = str(_whole(raw.get(column), name, line_no, column))
+    if denominator and int(row[denominator]) < int(row[count]):
+        raise TableInputError(f"{name}, line {line_no}: {denominator!r} is smaller than {count!r}")
+    return row
+
+
+def _whole(text: str | None, name: str, line_no: int, column: str) -> int:
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        raise TableInputError(
+            f"{name}, line {line_no}: column {column!r} is not a number"
+        ) from None
+    if value < 0 or value != int(value):
+        raise TableInputError(f"{name}, line {line_no}: column {column!r} must be a whole count")
+    return int(value)
+
+
+def protect_table(
+    leaf: LeafTable, rules: DisclosureRules, rule_versions: Sequence[dict] = ()
+) -> ProtectedResult:
+    """Suppress, round and (with a denominator) code rates in one pass; audit; certify."""
+    rows = list(leaf.rows)
+    groups = nesting(rows, leaf.dims)
+    columns, parents = _columns(rows, groups)
+    try:
+        table = build_table(columns, parents, weights=[float(r[leaf.count]) for r in rows])
+        dens = None
+        if leaf.denominator:
+            dens = build_table(columns, parents, weights=[float(r[leaf.denominator]) for r in rows])
+    except TableError as error:
+        raise TableInputError(f"{leaf.name}: {error}") from None
+    protection = protect(table, rules)
+    shown = display_values(protection, dens)
+    primary = {c.cell: c.reason for c in protection.audit.cells}
+    out_rows, reasons = [], {}
+    for i, codes in enumerate(all_code_tuples(table)):
+        flat = [v for group, code, dim in zip(groups, codes, table.dimensions, strict=True)
+                for v in _split(group, code, dim)]  # fmt: skip
+        hidden = bool(protection.suppressed[i])
+        out_rows.append({"codes": flat, "value": shown[i], "suppressed": hidden})
+        if hidden:
+            reasons[i] = primary.get(i) or COMPLEMENTARY
+    value_column = f"{leaf.count}_rate" if leaf.denominator else leaf.count
+    issued_at = datetime.now(UTC).isoformat(timespec="seconds")
+    certificate = published_certificate(protection.certificate(issued_at), rule_versions)
+    return ProtectedResult(protection, [*leaf.dims, value_column], out_rows, reasons, certificate)
+
+
+def published_certificate(certificate: dict[str, Any], rule_versions: Sequence[dict]) -> dict:
+    """The certificate as it may leave the platform: it names the rules versions, and leaves out
+    what would reveal a hidden cell (the required interval is centred on the cell's value, the
+    total hidden adds an equation, and a "zero" reason is the value itself).
+
+    `verify_certificate` reads none of what is left out, so the published form still verifies.
+    """
+    public = {k: v for k, v in certificate.items() if k != "value_suppressed"}
+    public["cells"] = [
+        {**{k: v for k, v in cell.items() if k != "required"}, "reason": "sensitive"}
+        for cell in certificate["cells"]
+    ]
+    public["rules_versions"] = list(rule_versions)
+    return public
+
+
+def certificate_sha256(certificate: dict[str, Any]) -> str:
+    canonical = json.dumps(certificate, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def published_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([*row["codes"], row["value"]])
+    return buffer.getvalue()
+
+
+def nesting(rows: list[dict[str, str]], dims: Sequence[str]) -> list[list[str]]:
+    """Group dimensions into chains where each one's codes nest within the previous one's."""
+    groups: list[list[str]] = []
+    for d in dims:
+        if groups and _nested(rows, groups[-1][-1], d):
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    return groups
+
+
+def _nested(rows: list[dict[str, str]], outer: str, inner: str) -> bool:
+    owner: dict[str, str] = {}
+    for row in rows:
+        if owner.setdefault(row[inner], row[outer]) != row[outer]:
+            return False
+    return len(set(owner)) > len(set(owner.values()))
+
+
+def _columns(rows, groups):
+    columns: dict[str, list[str]] = {}
+    parent_maps: dict[str, dict[str, str]] = {}
+    for group in groups:
+        name = "/".join(group)
+        if len(group) == 1:
+            columns[name] = [r[group[0]] for r in rows]
+            continue
+        # Codes carry their column so a school and a district may share a code.
+        parents: dict[str, str] = {}
+        for row in rows:
+            above = TOTAL
+            for d in group:
+                code = f"{d}={row[d]}"
+                parents[code] = above
+                above = code
+        columns[name] = [f"{group[-1]}={r[group[-1]]}" for r in rows]
+        parent_maps[name] = parents
+    return columns, parent_maps
+
+
+def _split(group: list[str], code: str, dim: Dimension) -> list[str]:
+    """A nested code back into one column per level: its ancestors, then Total below it."""
+    if len(group) == 1:
+        return [code]
+    values = dict.fromkeys(group, TOTAL)
+    index = dim.index[code]
+    while index >= 0 and dim.codes[index] != TOTAL:
+        column, _, value = dim.codes[index].partition("=")
+        values[column] = value
+        index = dim.parents[index]
+    return list(values.values())
+
+
+def dimensions_to_json(dimensions: Sequence[Dimension]) -> list[dict[str, Any]]:
+    return [
+        {"name": d.name, "codes": list(d.codes), "parents": list(d.parents)} for d in dimensions
+    ]
+
+
+def table_from_sealed(payload: dict[str, Any]) -> Table:
+    """The full table back from its sealed form (to verify its certificate)."""
+    dims = tuple(
+        Dimension(d["name"], tuple(d["codes"]), tuple(d["parents"])) for d in payload["dimensions"]
+    )
+    shape = tuple(len(d.codes) for d in dims)
+    return Table(dims, np.asarray(payload["values"], dtype=float).reshape(shape))
+
+
+def ledger_release(payload: dict[str, Any], release_id: str, population: str) -> LedgerRelease:
+    """The sealed table as the library's ledger sees it: exact published values, hidden as None.
+
+    A total's code is named by the finest codes it adds up ("Total" of schools A, B, C is not
+    the "Total" of A and B), so that tables of a group with and without one school overlap
+    correctly in the ledger.
+    """
+    table = table_from_sealed(payload)
+    hidden = np.zeros(table.n_cells, dtype=bool)
+    hidden[payload["suppressed"]] = True
+    dims = tuple(_named_by_leaves(d) for d in table.dimensions)
+    renames = [dict(zip(old.codes, new.codes, strict=True)) for old, new in zip(
+        table.dimensions, dims, strict=True)]  # fmt: skip
+    cells = {
+        tuple(r[c] for r, c in zip(renames, codes, strict=True)): (
+            None if hidden[i] else float(table.flat_values[i])
+        )
+        for i, codes in enumerate(all_code_tuples(table))
+    }
+    return LedgerRelease(release_id, population, dims, cells)
+
+
+def _named_by_leaves(dim: Dimension) -> Dimension:
+    codes = []
+    for i, code in enumerate(dim.codes):
+        if not dim.children[i]:
+            codes.append(code)
+            continue
+        leaves = sorted(dim.codes[j] for j in dim.leaves_under(i))
+        digest = hashlib.sha256("\x1f".join(leaves).encode()).hexdigest()[:12]
+        codes.append(f"{code} [{digest}]")
+    return Dimension(dim.name, tuple(codes), dim.parents)
+
+
+def shown_code(code: str) -> str:
+    """A ledger code as people read it (without the leaf-set digest)."""
+    return code.split(" [", 1)[0]

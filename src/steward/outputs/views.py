@@ -1,0 +1,188 @@
+"""Pages of disclosure control: the public rules, the privacy officer's rules, protecting a
+table, and the ledger of releases."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from steward.core.access import public, requires
+from steward.outputs.forms import ProtectForm, ReleaseForm, RuleSetForm
+from steward.outputs.models import RULE_FIELDS, ProtectedTable
+from steward.outputs.selectors import (
+    agencies,
+    hidden_reasons,
+    protected_tables_of,
+    published_rules,
+    release_verify,
+    releases_visible_to,
+    rule_set_current,
+    rule_set_history,
+    rules_in_effect,
+)
+from steward.outputs.services import release_record, rule_set_update, table_protect
+from steward.outputs.tables import published_csv
+
+
+@public
+@require_GET
+def public_rules(request: HttpRequest) -> HttpResponse:
+    return render(request, "outputs/public_rules.html", {"published": published_rules()})
+
+
+@requires("outputs.manage_rules")
+@require_GET
+def rules(request: HttpRequest) -> HttpResponse:
+    scopes = [("state", "State default", None), *((a.code, a.name, a) for a in agencies())]
+    rows = [
+        {"scope": code, "name": name, "history": list(rule_set_history(agency))}
+        for code, name, agency in scopes
+    ]
+    return render(request, "outputs/rules.html", {"rows": rows})
+
+
+def _scope_or_404(scope: str):
+    if scope == "state":
+        return None
+    agency = agencies().filter(code=scope).first()
+    if agency is None:
+        raise Http404
+    return agency
+
+
+@requires("outputs.manage_rules")
+@require_http_methods(["GET", "POST"])
+def rules_edit(request: HttpRequest, scope: str) -> HttpResponse:
+    agency = _scope_or_404(scope)
+    current = rule_set_current(agency)
+    start = {n: getattr(current, n) for n in RULE_FIELDS} if current else None
+    start = start or rules_in_effect([]).rules.to_dict()
+    form = RuleSetForm(request.POST or None, initial=start)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        note = data.pop("note")
+        try:
+            rule_set = rule_set_update(actor=request.user, agency=agency, values=data, note=note)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Saved as {rule_set}.")
+            return redirect("outputs:rules")
+    context = {"form": form, "agency": agency, "current": current}
+    return render(
+        request,
+        "outputs/rules_edit.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("outputs.protect_table")
+@require_http_methods(["GET", "POST"])
+def protect(request: HttpRequest) -> HttpResponse:
+    initial = {"agencies": agencies().filter(agency_kind="sea")}
+    form = ProtectForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            table = table_protect(
+                actor=request.user,
+                data=upload.read(),
+                name=upload.name,
+                dims=form.cleaned_data["dims"],
+                count=form.cleaned_data["count"],
+                denominator=form.cleaned_data["denominator"],
+                agencies=list(form.cleaned_data["agencies"]),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("outputs:protected", pk=table.pk)
+    context = {"form": form, "tables": protected_tables_of(request.user)[:20]}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "outputs/protect.html", context, status=status)
+
+
+def _own_table_or_404(request: HttpRequest, pk: int) -> ProtectedTable:
+    return get_object_or_404(protected_tables_of(request.user), pk=pk)
+
+
+@requires("outputs.protect_table")
+@require_GET
+def protected(request: HttpRequest, pk: int) -> HttpResponse:
+    table = _own_table_or_404(request, pk)
+    return _protected_page(request, table, ReleaseForm())
+
+
+def _protected_page(request, table: ProtectedTable, form: ReleaseForm, status: int = 200):
+    reasons = hidden_reasons(table)
+    rows = [{**row, "reason": reasons.get(i, "")} for i, row in enumerate(table.published["rows"])]
+    context = {
+        "table": table,
+        "rows": rows,
+        "columns": table.published["columns"],
+        "rule_sets": list(table.rule_sets.select_related("agency")),
+        "agencies": list(table.agencies.all()),
+        "form": form,
+        "may_release": request.user.has_perm("outputs.record_release"),
+        "releases": list(table.releases.all()),
+    }
+    return render(request, "outputs/protected.html", context, status=status)
+
+
+@requires("outputs.protect_table")
+@require_GET
+def protected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The protected table only: the uploaded counts are never offered for download."""
+    table = _own_table_or_404(request, pk)
+    text = published_csv(table.published["columns"], table.published["rows"])
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="protected-{table.pk}.csv"'
+    return response
+
+
+@requires("outputs.record_release")
+@require_POST
+def release_create(request: HttpRequest, pk: int) -> HttpResponse:
+    table = _own_table_or_404(request, pk)
+    form = ReleaseForm(request.POST)
+    if form.is_valid():
+        try:
+            release = release_record(
+                actor=request.user,
+                protected_table=table,
+                title=form.cleaned_data["title"],
+                population=form.cleaned_data["population"],
+                source=form.cleaned_data["source"],
+                project=form.cleaned_data["project"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Recorded in the ledger as release {release.pk}.")
+            return redirect("outputs:release", pk=release.pk)
+    return _protected_page(request, table, form, status=400)
+
+
+@requires("outputs.view_releases")
+@require_GET
+def releases(request: HttpRequest) -> HttpResponse:
+    listed = releases_visible_to(request.user)
+    return render(request, "outputs/releases.html", {"releases": listed})
+
+
+@requires("outputs.view_releases")
+@require_GET
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(releases_visible_to(request.user), pk=pk)
+    context = {
+        "release": found,
+        "columns": found.published["columns"],
+        "rows": found.published["rows"],
+        "verification": release_verify(found),
+        "certificate": found.certificate,
+    }
+    return render(request, "outputs/release.html", context)

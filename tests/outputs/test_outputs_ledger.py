@@ -1,0 +1,126 @@
+"""The ledger of releases: a release keeps its certificate, which verifies; a table whose
+difference with a released one exposes a small group is refused, naming the release."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from steward.core.models import AuditEntry
+from steward.outputs.models import Release
+from steward.outputs.selectors import release_verify
+from steward.outputs.services import release_record, table_protect
+
+pytestmark = pytest.mark.django_db
+
+# North district's schools; school C has 4 students, so it is hidden in the first table.
+WITH_C = "school,n\nA,30\nB,23\nC,4\n"
+WITHOUT_C = "school,n\nA,30\nB,23\n"
+POPULATION = "Enrollment, fall 2024, North district"
+
+
+def _protect(person, text):
+    return table_protect(actor=person, data=text.encode(), name="north.csv", dims=["school"],
+                         count="n")  # fmt: skip
+
+
+def _release(person, table, title="North by school", population=POPULATION):
+    return release_record(actor=person, protected_table=table, title=title,
+                          population=population, source=Release.Source.SEA_REPORT)  # fmt: skip
+
+
+def test_a_release_keeps_its_table_certificate_and_one_audit_entry(people):
+    maya = people["maya"]
+    table = _protect(maya, WITH_C)
+    before = AuditEntry.objects.count()
+    release = _release(maya, table)
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.latest("seq")
+    assert entry.action == "outputs.release_record" and entry.summary["audited_with"] == []
+    assert release.certificate == table.certificate
+    assert release.certificate_sha256 == table.certificate_sha256
+    assert release.released_by == maya and release.n_suppressed == table.n_suppressed
+
+
+def test_a_released_certificate_verifies(people):
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    assert release_verify(release).ok
+
+
+def test_a_certificate_altered_after_release_does_not_verify(people):
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    release.certificate["suppressed"] = release.certificate["suppressed"][:1]
+    result = release_verify(release)
+    assert not result.ok
+    assert "the certificate differs from the one recorded (sha256 mismatch)" in result.problems
+
+
+def test_a_table_whose_difference_with_a_released_one_exposes_a_small_school_is_refused(people):
+    maya = people["maya"]
+    first = _release(maya, _protect(maya, WITH_C))
+    second = _protect(maya, WITHOUT_C)
+    assert second.passed and second.n_suppressed == 0  # safe on its own
+    before = (AuditEntry.objects.count(), Release.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        _release(maya, second, title="North without school C")
+    message = refused.value.messages[0]
+    assert f"release {first.pk} (North by school)" in message
+    assert "the group C could be worked out" in message
+    assert (AuditEntry.objects.count(), Release.objects.count()) == before
+
+
+def test_tables_of_another_population_are_not_audited_together(people):
+    maya = people["maya"]
+    _release(maya, _protect(maya, WITH_C))
+    other = _release(maya, _protect(maya, WITHOUT_C), population="Enrollment, fall 2023, North")
+    assert other.pk
+
+
+def test_populations_are_compared_without_regard_to_case_or_spacing(people):
+    maya = people["maya"]
+    _release(maya, _protect(maya, WITH_C))
+    with pytest.raises(ValidationError):
+        _release(
+            maya, _protect(maya, WITHOUT_C), population="enrollment,  FALL 2024, north district"
+        )
+
+
+def test_only_the_uploader_can_release_a_protected_table(people):
+    table = _protect(people["maya"], WITH_C)
+    with pytest.raises(ValidationError, match="Only the person who protected"):
+        _release(people["priya"], table)
+
+
+def test_the_release_page_refuses_a_differencing_release_and_names_the_release(client_for, people):
+    maya = people["maya"]
+    first = _release(maya, _protect(maya, WITH_C))
+    second = _protect(maya, WITHOUT_C)
+    data = {"title": "North without C", "population": POPULATION, "source": "sea_report"}
+    response = client_for("maya").post(
+        reverse("outputs:release_create", kwargs={"pk": second.pk}), data
+    )
+    assert response.status_code == 400
+    (error,) = response.context["form"].non_field_errors()
+    assert f"release {first.pk} (North by school)" in error
+
+
+def test_the_ledger_pages_list_releases_and_show_each_certificate_verified(client_for, people):
+    maya = people["maya"]
+    release = _release(maya, _protect(maya, WITH_C))
+    listing = client_for("priya").get(reverse("outputs:releases"))
+    assert list(listing.context["releases"]) == [release]
+    page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
+    assert page.context["verification"].ok
+    html = page.content.decode()
+    assert "The certificate verifies" in html and release.certificate_sha256 in html
+    # The released table shows only what was published: the small school stays hidden.
+    shown = {tuple(r["codes"]): r["value"] for r in page.context["rows"]}
+    assert shown[("C",)] == "*"
+
+
+def test_a_project_release_must_name_its_project(people):
+    table = _protect(people["maya"], WITH_C)
+    with pytest.raises(ValidationError, match="names its project"):
+        release_record(actor=people["maya"], protected_table=table, title="T",
+                       population=POPULATION, source=Release.Source.PROJECT)  # fmt: skip

@@ -1,0 +1,194 @@
+"""Protecting a table on the page and through the API: hidden cells marked with their reasons,
+nothing published below the threshold, and the uploaded counts never shown nor kept in clear."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from steward.core.models import AuditEntry
+from steward.outputs.models import ProtectedTable
+
+pytestmark = pytest.mark.django_db
+
+# Two districts; school S3 has 4 third-graders, a cell below the threshold of 10.
+TABLE = """district,school,grade,n
+D1,S1,3,40
+D1,S1,4,35
+D1,S2,3,22
+D1,S2,4,31
+D2,S3,3,4
+D2,S3,4,28
+D2,S4,3,25
+D2,S4,4,30
+"""
+
+
+def _upload(client, text: str = TABLE, **fields):
+    data = {
+        "file": io.BytesIO(text.encode()),
+        "dims": "district,school,grade",
+        "count": "n",
+        "agencies": [],
+        **fields,
+    }
+    data["file"].name = "enrollment.csv"
+    return client.post(reverse("outputs:protect"), data)
+
+
+def _published_numbers(rows) -> list[int]:
+    return [int(r["value"]) for r in rows if not r["suppressed"]]
+
+
+def test_a_researcher_uploads_a_table_and_sees_it_protected_with_a_reason_for_each_hidden_cell(
+    client_for,
+):
+    client = client_for("ana")
+    response = _upload(client)
+    assert response.status_code == 302
+    table = ProtectedTable.objects.get()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    hidden = [r for r in rows if r["suppressed"]]
+    assert table.passed and hidden
+    small = next(r for r in rows if r["codes"] == ["D2", "S3", "3"])
+    assert small["value"] == "*"
+    assert small["reason"] == "fewer students than the minimum cell size"
+    assert all(r["reason"] for r in hidden)
+    assert any("cannot be worked out from the totals" in r["reason"] for r in hidden)
+    assert all(n == 0 or n >= 10 for n in _published_numbers(rows))
+    assert all(n % 5 == 0 for n in _published_numbers(rows))
+    html = page.content.decode()
+    assert "fewer students than the minimum cell size" in html
+
+
+def test_protecting_a_table_writes_one_audit_entry_without_any_cell_value(client_for):
+    before = AuditEntry.objects.count()
+    _upload(client_for("maya"))
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.latest("seq")
+    assert entry.action == "outputs.table_protect"
+    assert set(entry.summary) == {
+        "cells",
+        "suppressed",
+        "method",
+        "passed",
+        "rules",
+        "certificate_sha256",
+    }
+
+
+def test_the_uploaded_counts_are_kept_only_sealed(client_for):
+    _upload(client_for("ana"))
+    table = ProtectedTable.objects.get()
+    assert b"S3" not in bytes(table.sealed)
+    assert "4" not in {row["value"] for row in table.published["rows"]}
+    assert "required" not in str(table.certificate)
+    assert "value_suppressed" not in table.certificate
+    assert {c["reason"] for c in table.certificate["cells"]} == {"sensitive"}
+
+
+def test_the_download_holds_the_protected_table_only(client_for):
+    client = client_for("ana")
+    _upload(client)
+    table = ProtectedTable.objects.get()
+    response = client.get(reverse("outputs:protected_csv", kwargs={"pk": table.pk}))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0].keys() == {"district", "school", "grade", "n"}
+    cell = next(r for r in rows if (r["district"], r["school"], r["grade"]) == ("D2", "S3", "3"))
+    assert cell["n"] == "*"
+    assert "reason" not in response.content.decode().lower()
+    assert all(r["n"] == "*" or int(r["n"]) >= 10 or int(r["n"]) == 0 for r in rows)
+
+
+def test_nobody_but_the_uploader_sees_or_downloads_a_protected_table(client_for):
+    _upload(client_for("ana"))
+    table = ProtectedTable.objects.get()
+    for name in ("outputs:protected", "outputs:protected_csv"):
+        url = reverse(name, kwargs={"pk": table.pk})
+        assert client_for("ben").get(url).status_code == 404
+        assert client_for("priya").get(url).status_code == 404
+
+
+def test_a_table_naming_a_missing_column_is_refused_by_name_and_nothing_is_kept(client_for):
+    before = AuditEntry.objects.count()
+    response = _upload(client_for("ana"), count="students")
+    assert response.status_code == 400
+    (error,) = response.context["form"].non_field_errors()
+    assert error.startswith("enrollment.csv: no column 'students'; its columns are: district")
+    assert not ProtectedTable.objects.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_count_that_is_not_a_number_is_refused_naming_its_line(client_for):
+    response = _upload(client_for("ana"), text=TABLE.replace("D2,S3,3,4", "D2,S3,3,four"))
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "enrollment.csv, line 6: column 'n' is not a number"
+    ]
+    assert not ProtectedTable.objects.exists()
+
+
+def test_rates_are_coded_and_counts_suppressed_in_the_same_pass(client_for):
+    text = "school,passed,tested\nA,48,50\nB,30,60\nC,3,40\nD,12,80\n"
+    response = _upload(client_for("ana"), text=text, dims="school", count="passed",
+                       denominator="tested")  # fmt: skip
+    assert response.status_code == 302
+    table = ProtectedTable.objects.get()
+    shown = {r["codes"][0]: r["value"] for r in table.published["rows"]}
+    assert table.published["columns"] == ["school", "passed_rate"]
+    assert shown["A"] == ">=95%"  # 96% of a group under 300
+    assert shown["B"] == "50%"
+    assert shown["C"] == "*"  # 3 students passed: too few to publish
+    assert shown["D"] == "*"  # the smallest other cell, so that C cannot be worked out
+
+
+def test_the_strictest_rules_of_the_named_agencies_are_applied(client_for, people):
+    from steward.outputs.selectors import agencies
+    from steward.outputs.services import rule_set_update
+
+    lhec = agencies().get(agency_kind="postsecondary")
+    values = {"threshold": 25, "rounding_base": 5}
+    rule_set_update(actor=people["priya"], agency=lhec, values=values, note="small colleges")
+    _upload(client_for("ana"), agencies=[lhec.pk])
+    table = ProtectedTable.objects.get()
+    assert table.rules["threshold"] == 25
+    assert all(n == 0 or n >= 25 for n in _published_numbers(table.published["rows"]))
+    assert table.certificate["rules_versions"] == [
+        {"id": lhec.disclosure_rule_sets.get().pk, "scope": lhec.code, "version": 1}
+    ]
+
+
+def test_the_api_protects_a_posted_table(client_for):
+    client = client_for("ana")
+    payload = {"csv": TABLE, "dims": ["district", "school", "grade"], "count": "n"}
+    response = client.post(reverse("api:outputs_protect"), payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["passed"] and body["n_suppressed"] >= 2
+    cell = next(c for c in body["cells"] if c["codes"] == ["D2", "S3", "3"])
+    assert cell == {
+        "codes": ["D2", "S3", "3"],
+        "value": "*",
+        "suppressed": True,
+        "reason": "fewer students than the minimum cell size",
+    }
+    assert all(c["reason"] for c in body["cells"] if c["suppressed"])
+    published = [int(c["value"]) for c in body["cells"] if not c["suppressed"]]
+    assert all(n == 0 or n >= 10 for n in published)
+    assert body["csv"].startswith("district,school,grade,n\n")
+    assert body["certificate"]["passed"] is True
+
+
+def test_the_api_refuses_a_bad_table_naming_the_column(client_for):
+    client = client_for("ana")
+    payload = {"csv": TABLE, "dims": ["district", "campus"], "count": "n"}
+    response = client.post(reverse("api:outputs_protect"), payload, content_type="application/json")
+    assert response.status_code == 400
+    assert "no column 'campus'" in response.json()["message"]
+    assert not ProtectedTable.objects.exists()
