@@ -26,6 +26,7 @@ PUBLIC_NAVIGATION: list[tuple[str, str]] = [
     ("Data inventory", "catalog:inventory"),
     ("How requests are decided", "access:transparency"),
     ("Privacy", "portal:privacy"),
+    ("Disclosure rules", "outputs:public_rules"),
 ]
 
 # (label, url name, roles that see it; None means everyone signed in)
@@ -47,6 +48,21 @@ WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
         frozenset({Role.STEWARD, Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER}),
     ),
     ("Jobs", "core:jobs", None),
+    (
+        "Protect a table",
+        "outputs:protect",
+        frozenset(
+            {
+                Role.RESEARCHER,
+                Role.LIAISON,
+                Role.STEWARD,
+                Role.PRIVACY_OFFICER,
+                Role.SECURITY_OFFICER,
+            }
+        ),
+    ),
+    ("Releases", "outputs:releases", frozenset({Role.PRIVACY_OFFICER, Role.LIAISON})),
+    ("Disclosure rules", "outputs:rules", frozenset({Role.PRIVACY_OFFICER})),
     ("Comments", "portal:moderation", frozenset({Role.LIAISON, Role.PRIVACY_OFFICER})),
     ("Audit log", "core:audit_log", frozenset({Role.PRIVACY_OFFICER, Role.SECURITY_OFFICER})),
 ]

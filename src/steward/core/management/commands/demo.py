@@ -22,6 +22,7 @@ from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
 from steward.core.personas import PERSONAS_BY_KEY
 from steward.linkage.demo import linkage_demo_seed
+from steward.outputs.demo import outputs_demo_seed
 
 
 class Command(BaseCommand):
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         demo_data_ensure(stdout=self.stdout)
         requests_seed()
         linkage_demo_seed(stdout=self.stdout)
+        outputs_demo_seed(stdout=self.stdout)
         self._print_logins(people)
         if not options["no_serve"]:
             self._serve(options["bind"])
