@@ -398,6 +398,15 @@ def agreement_draft(
     return agreement
 
 
+def _locked_version(agreement: Agreement, status: str) -> AgreementVersion | None:
+    """The agreement's version in this status, under a row lock (never through a prefetch)."""
+    return (
+        AgreementVersion.objects.select_for_update(of=("self",))
+        .filter(agreement_id=agreement.pk, status=status)
+        .first()
+    )
+
+
 def _open_version(agreement: Agreement) -> AgreementVersion | None:
     return agreement.versions.filter(
         status__in=[VersionStatus.DRAFT, VersionStatus.PROPOSED, VersionStatus.SIGNATURE]
@@ -427,7 +436,7 @@ def agreement_update(
     _require_role(actor, Role.LIAISON)
     fields = _clean_terms(fields)
     with transaction.atomic():
-        version = agreement.versions.select_for_update().filter(status=VersionStatus.DRAFT).first()
+        version = _locked_version(agreement, VersionStatus.DRAFT)
         if version is None or agreement.status != Status.DRAFT:
             raise TransitionRefused("Only a draft agreement can be edited.")
         _check_signers(
@@ -477,7 +486,7 @@ def agreement_send_for_signature(
     _require_role(actor, Role.LIAISON)
     at = _now(at)
     with transaction.atomic():
-        version = agreement.versions.select_for_update().filter(status=VersionStatus.DRAFT).first()
+        version = _locked_version(agreement, VersionStatus.DRAFT)
         if version is None:
             raise TransitionRefused("There is no draft to send for signature.")
         problems = signing_problems(version)
@@ -506,9 +515,7 @@ def agreement_recall(*, actor: User, agreement: Agreement, at: datetime | None =
     _require_role(actor, Role.LIAISON)
     at = _now(at)
     with transaction.atomic():
-        version = (
-            agreement.versions.select_for_update().filter(status=VersionStatus.SIGNATURE).first()
-        )
+        version = _locked_version(agreement, VersionStatus.SIGNATURE)
         if version is None or version.number != 1:
             raise TransitionRefused("Only an original agreement out for signature is recalled.")
         if version.signatures.exists():
