@@ -179,3 +179,19 @@ class Release(models.Model):
 def population_key(text: str) -> str:
     """Populations are compared without regard to case or spacing."""
     return " ".join(text.split()).casefold()
+
+
+from steward.outputs.findings_models import Finding, FindingQuestion, UseInvitation  # noqa: E402
+from steward.outputs.review_models import Output, OutputCheck  # noqa: E402
+
+__all__ = [
+    "DisclosureRuleSet",
+    "Finding",
+    "FindingQuestion",
+    "Output",
+    "OutputCheck",
+    "ProtectedTable",
+    "Release",
+    "UseInvitation",
+    "population_key",
+]

@@ -29,6 +29,14 @@ class ResearchUse(models.Model):
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.PROTECT, related_name="research_uses"
     )
+    finding = models.ForeignKey(
+        "outputs.Finding",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="research_uses",
+        help_text="The published finding this use drew on.",
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
