@@ -1,0 +1,131 @@
+"""Reports over the synthetic state: whatever the specification, every download holds only the
+protected table, and no shown cell counts fewer students than the rules allow."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from steward.dataplane.sdc import DisclosureRules
+from steward.outputs.reports import (
+    GROUPS,
+    MEASURES,
+    PLACES,
+    ReportError,
+    ReportSpec,
+    build_report,
+    chart_points,
+    report_csv,
+)
+from steward.outputs.tables import published_csv
+
+YEARS = (2019, 2020)
+
+
+@pytest.fixture(scope="module")
+def state_tables(tmp_path_factory) -> dict[str, pa.Table]:
+    """A small synthetic state (about 400 students, two years), its SEA files as Arrow."""
+    from steward.dataplane.synth import generate
+
+    out: Path = tmp_path_factory.mktemp("synth")
+    generate(out, students=400, years=YEARS, seed=11)
+    options = pacsv.ConvertOptions(
+        strings_can_be_null=False,
+        column_types={"grade": pa.string(), "school_id": pa.string(), "district_id": pa.string()},
+    )
+    return {
+        name: pa.concat_tables(
+            pacsv.read_csv(out / "sea" / name / f"{year}.csv", convert_options=options)
+            for year in range(YEARS[0], YEARS[1] + 1)
+        )
+        for name in ("enrollment", "attendance", "assessments", "exits")
+    }
+
+
+specs = st.builds(
+    ReportSpec,
+    measure=st.sampled_from(sorted(MEASURES)),
+    places=st.lists(st.sampled_from(PLACES), unique=True, min_size=1, max_size=2).map(tuple),
+    group=st.sampled_from(["", *GROUPS]),
+    first_year=st.just(YEARS[0]),
+    last_year=st.sampled_from(YEARS),
+)
+rule_sets = st.builds(
+    DisclosureRules,
+    threshold=st.integers(3, 20),
+    zeros_disclosive=st.booleans(),
+    rounding_base=st.sampled_from([1, 5]),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=specs, rules=rule_sets)
+def test_no_report_download_ever_contains_an_unprotected_cell(state_tables, spec, rules):
+    try:
+        report = build_report(spec, state_tables, rules)
+    except ReportError:
+        return  # no student matches: nothing is built, nothing downloads
+    download = report_csv(report)
+    assert download == published_csv(report.columns, report.rows)
+    lines = list(csv.reader(io.StringIO(download)))
+    assert lines[0] == report.columns
+    assert len(lines) - 1 == report.n_cells == len(report.true_counts)
+    for line, row, true in zip(lines[1:], report.rows, report.true_counts, strict=True):
+        shown = line[-1]
+        if row["suppressed"]:
+            assert shown == "*"
+            continue
+        if shown == "*":  # a rate of an empty group: there is no rate to show
+            assert true == 0
+            continue
+        small = 0 < true < rules.threshold
+        zero = true == 0 and rules.zeros_disclosive
+        assert not small and not zero, f"cell {line[:-1]} shows a count of {true}"
+    for point in chart_points(report):
+        assert any(r["codes"][0] == point["label"] and not r["suppressed"] for r in report.rows)
+
+
+def test_every_hidden_cell_of_a_report_says_why(state_tables):
+    spec = ReportSpec("enrollment", ("school",), "race_ethnicity", *YEARS)
+    report = build_report(spec, state_tables, DisclosureRules())
+    hidden = [i for i, row in enumerate(report.rows) if row["suppressed"]]
+    assert hidden and set(report.reasons) == set(hidden)
+    assert "fewer students than the minimum cell size" in report.reasons.values()
+
+
+def test_a_rate_report_shows_rates_not_counts(state_tables):
+    spec = ReportSpec("chronic_absence", ("year",), "", *YEARS)
+    report = build_report(spec, state_tables, DisclosureRules())
+    assert report.columns == ["year", "rate"]
+    assert all(row["value"].endswith("%") or row["value"] == "*" for row in report.rows)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"measure": "wages"}, "measure"),
+        ({"places": ("county",)}, "places"),
+        ({"places": (), "group": ""}, "at least one"),
+        ({"group": "height"}, "group"),
+    ],
+)
+def test_a_bad_specification_is_refused_with_what_to_change(changes, message):
+    fields = {
+        "measure": "enrollment",
+        "places": ("year",),
+        "group": "",
+        "first_year": 2019,
+        "last_year": 2020,
+        **changes,
+    }
+    with pytest.raises(ReportError, match=message):
+        ReportSpec(**fields)
