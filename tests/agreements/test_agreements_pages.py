@@ -172,3 +172,10 @@ def test_the_demo_seeds_an_agreement_in_every_state(trained, client_for):
     assert expired.escalated_at is not None
     closeouts = client_for("priya").get(reverse("agreements:closeouts")).content.decode()
     assert expired.reference in closeouts and 'data-testid="overdue"' in closeouts
+
+
+def test_the_request_page_offers_the_liaison_to_draft_the_agreement(approved, client_for):
+    page = client_for("maya").get(reverse("access:detail", kwargs={"pk": approved.pk}))
+    assert reverse("agreements:draft", kwargs={"pk": approved.pk}) in page.content.decode()
+    other = client_for("ana").get(reverse("access:detail", kwargs={"pk": approved.pk}))
+    assert "Draft the agreement" not in other.content.decode()

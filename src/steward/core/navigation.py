@@ -25,6 +25,7 @@ PUBLIC_NAVIGATION: list[tuple[str, str]] = [
     ("Research in use", "portal:research_use"),
     ("Data inventory", "catalog:inventory"),
     ("How requests are decided", "access:transparency"),
+    ("Data sharing agreements", "agreements:register"),
     ("Privacy", "portal:privacy"),
     ("Disclosure rules", "outputs:public_rules"),
 ]
@@ -36,6 +37,9 @@ WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Agenda", "agenda:questions", frozenset({Role.LIAISON})),
     ("Partnerships", "agenda:partnerships", frozenset({Role.LIAISON})),
     ("Data requests", "access:list", frozenset(Role)),
+    ("Agreements", "agreements:list", frozenset(Role) - {Role.ADMINISTRATOR}),
+    ("Closeouts", "agreements:closeouts", frozenset({Role.PRIVACY_OFFICER})),
+    ("Agreement template", "agreements:template", frozenset({Role.ADMINISTRATOR})),
     (
         "Committee",
         "access:committee",

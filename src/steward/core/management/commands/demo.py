@@ -18,6 +18,7 @@ from rich.table import Table
 from steward.access.demo import requests_seed
 from steward.accounts.models import User
 from steward.agenda.demo import agenda_seed
+from steward.agreements.demo import agreements_seed
 from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
 from steward.core.personas import PERSONAS_BY_KEY
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         agenda_seed()
         demo_data_ensure(stdout=self.stdout)
         requests_seed()
+        agreements_seed()
         linkage_demo_seed(stdout=self.stdout)
         outputs_demo_seed(stdout=self.stdout)
         self._print_logins(people)
