@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "steward.linkage",
     "steward.agreements",
     "steward.outputs",
+    "steward.extracts",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("steward.linkage.urls")),
     path("", include("steward.agreements.urls")),
     path("", include("steward.outputs.urls")),
+    path("", include("steward.extracts.urls")),
     path("", include("steward.catalog.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

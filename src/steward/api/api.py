@@ -154,3 +154,5 @@ api.add_router("/linkage", "steward.api.linkage.router")
 api.add_router("/agreements", "steward.api.agreements.router")
 
 api.add_router("/outputs", "steward.api.outputs.router")
+
+api.add_router("/extracts", "steward.api.extracts.router")

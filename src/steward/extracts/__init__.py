@@ -1,0 +1,1 @@
+"""De-identified extracts built from an agreement, their delivery, and the analysis workspace."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ExtractsConfig(AppConfig):
+    name = "steward.extracts"
+    label = "extracts"
+    verbose_name = "Extracts and workspace"
