@@ -23,6 +23,7 @@ POPULATION = "Grade 8, 2018-19, chronically absent, enrolled in college within t
 
 
 def make_project(people):
+    from steward.agenda.models import Partnership
     from steward.agenda.services import (
         partnership_create,
         project_create,
@@ -40,7 +41,7 @@ def make_project(people):
     )
     alliance = partnership_create(
         actor=people["maya"],
-        name="Alliance",
+        name=f"Alliance {Partnership.objects.count() + 1}",
         kind="alliance",
         summary="A standing alliance.",
         proposes_questions="The Department.",

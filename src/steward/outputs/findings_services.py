@@ -271,7 +271,7 @@ def finding_use_report(
         finding=finding,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
-    use.full_clean()
+    use.full_clean(exclude=["recorded_by"])
     with transaction.atomic():
         use.save()
         UseInvitation.objects.filter(pk=invitation.pk).update(answered_at=timezone.now())

@@ -30,3 +30,15 @@ rules.add_perm("outputs.protect_table", may_protect)
 rules.add_perm("outputs.view_protected_table", may_protect & uploaded_it)
 rules.add_perm("outputs.view_releases", keeps_the_ledger)
 rules.add_perm("outputs.record_release", keeps_the_ledger)
+
+# Output review, reports and findings (issue 10). Object checks (who may check which output,
+# who clears a finding) live in the services and selectors, which know the project.
+may_submit_outputs = has_role(Role.RESEARCHER)
+reviews_outputs = has_role(Role.RESEARCHER, Role.LIAISON, Role.STEWARD, Role.PRIVACY_OFFICER)
+builds_reports = has_role(Role.LIAISON, Role.STEWARD, Role.PRIVACY_OFFICER)
+works_on_findings = has_role(Role.RESEARCHER, Role.LIAISON, Role.PRIVACY_OFFICER)
+
+rules.add_perm("outputs.submit_output", may_submit_outputs)
+rules.add_perm("outputs.view_outputs", reviews_outputs)
+rules.add_perm("outputs.build_reports", builds_reports)
+rules.add_perm("outputs.work_on_findings", works_on_findings)

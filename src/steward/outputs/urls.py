@@ -1,5 +1,6 @@
 from django.urls import path
 
+from steward.outputs import review_views as review
 from steward.outputs import views
 
 app_name = "outputs"
@@ -14,4 +15,26 @@ urlpatterns = [
     path("workspace/protect/<int:pk>/release/", views.release_create, name="release_create"),
     path("workspace/releases/", views.releases, name="releases"),
     path("workspace/releases/<int:pk>/", views.release, name="release"),
+    # Output review, reports and findings
+    path("workspace/outputs/", review.outputs, name="outputs"),
+    path("workspace/outputs/new/", review.output_new, name="output_new"),
+    path("workspace/outputs/<int:pk>/", review.output, name="output"),
+    path("workspace/outputs/<int:pk>/decide/", review.output_decide, name="output_decide"),
+    path("workspace/outputs/<int:pk>/withdraw/", review.output_withdraw, name="output_withdraw"),
+    path("workspace/reports/", review.report, name="report"),
+    path("workspace/reports/report.csv", review.report_download, name="report_csv"),
+    path("workspace/findings/", review.findings_workspace, name="findings_workspace"),
+    path("workspace/findings/new/", review.finding_new, name="finding_new"),
+    path("workspace/findings/<int:pk>/", review.finding_workspace, name="finding_workspace"),
+    path("workspace/findings/<int:pk>/review/", review.finding_review, name="finding_review"),
+    path("workspace/findings/<int:pk>/clear/", review.finding_clear, name="finding_clear"),
+    path("workspace/findings/<int:pk>/publish/", review.finding_publish, name="finding_publish"),
+    path("workspace/findings/<int:pk>/invite/", review.finding_invite, name="finding_invite"),
+    path("findings/", review.findings, name="findings"),
+    path("findings/<int:pk>/", review.finding, name="finding"),
+    path("findings/<int:pk>/finding.pdf", review.finding_pdf_download, name="finding_pdf"),
+    path(
+        "findings/<int:pk>/tables/<int:release_id>.csv", review.finding_table, name="finding_table"
+    ),
+    path("findings/use/<slug:token>/", review.use_report, name="use_report"),
 ]

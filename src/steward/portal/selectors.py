@@ -11,7 +11,7 @@ from steward.portal.models import Comment, PrivacyContact, ResearchUse
 
 
 def public_research_uses(*, kind: str = "") -> QuerySet[ResearchUse]:
-    uses = ResearchUse.objects.select_related("project")
+    uses = ResearchUse.objects.select_related("project", "finding")
     if kind:
         uses = uses.filter(kind=kind)
     return uses

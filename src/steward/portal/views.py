@@ -26,6 +26,11 @@ from steward.agenda.selectors import (
     search_public,
 )
 from steward.core.access import public, requires
+from steward.outputs.findings_selectors import (
+    findings_answering,
+    findings_of_project,
+    search_findings,
+)
 from steward.portal.feeds import NewProjectsFeed
 from steward.portal.forms import CommentForm, ModerationForm, ResearchUseForm, SearchForm
 from steward.portal.models import Comment, ResearchUse
@@ -69,7 +74,8 @@ def question(request: HttpRequest, pk: int) -> HttpResponse:
         found = public_question(pk)
     except AgendaQuestion.DoesNotExist:
         raise Http404 from None
-    return render(request, "portal/question.html", {"question": found, "findings": []})
+    findings = findings_answering(found)
+    return render(request, "portal/question.html", {"question": found, "findings": findings})
 
 
 @public
@@ -98,7 +104,7 @@ def _project_page(request: HttpRequest, project: Project, form: CommentForm | No
     context = {
         "project": project,
         "plans": list(project.plans.all()),
-        "findings": [],
+        "findings": findings_of_project(project),
         "comments": approved_comments(project),
         "research_uses": project.research_uses.all(),
         "form": form or CommentForm(),
@@ -206,6 +212,7 @@ def search(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] if form.is_valid() else ""
     results = search_public(q)
     results["research_uses"] = search_research_uses(q)
+    results["findings"] = search_findings(q)
     return render(request, "portal/search.html", {"form": form, "q": q, **results})
 
 
