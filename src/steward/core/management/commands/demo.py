@@ -24,6 +24,7 @@ from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_s
 from steward.core.personas import PERSONAS_BY_KEY
 from steward.linkage.demo import linkage_demo_seed
 from steward.outputs.demo import outputs_demo_seed
+from steward.outputs.findings_demo import findings_seed
 
 
 class Command(BaseCommand):
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         agreements_seed()
         linkage_demo_seed(stdout=self.stdout)
         outputs_demo_seed(stdout=self.stdout)
+        findings_seed(stdout=self.stdout)
         self._print_logins(people)
         if not options["no_serve"]:
             self._serve(options["bind"])
