@@ -63,6 +63,10 @@ def _pk(stage: str):
     return lambda fixtures: {"pk": _story(fixtures, stage).pk}
 
 
+def _api_pk(stage: str, name: str):
+    return lambda fixtures: {name: _story(fixtures, stage).pk}
+
+
 def _table(fixtures: dict) -> dict[str, Any]:
     finding = _story(fixtures, "published")
     return {"pk": finding.pk, "release_id": finding.outputs.get().release_id}
@@ -156,4 +160,16 @@ ROUTES = [
     Route("outputs:finding_pdf", expect(200, 200), kwargs=_pk("published")),
     Route("outputs:finding_table", expect(200, 200), kwargs=_table),
     Route("outputs:use_report", expect(200, 200), kwargs=_token),
+    Route("api:outputs_review", only(VIEW_OUTPUTS, 200, 403, 401)),
+    Route(
+        "api:outputs_review_decision",
+        {**only(VIEW_OUTPUTS, 404, 403, 401), **dict.fromkeys(OUTPUT_SEERS, 403)}
+        | {"maya": 200, "daniel": 200},
+        method="post",
+        kwargs=_api_pk("in_review", "output_id"),
+        data={"decision": "approve", "reasons": "Clear."},
+        mutates=True,
+    ),
+    Route("api:outputs_findings", expect(200, 401)),
+    Route("api:outputs_finding", expect(200, 401), kwargs=_api_pk("published", "finding_id")),
 ]
