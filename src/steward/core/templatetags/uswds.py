@@ -8,7 +8,10 @@ register = template.Library()
 
 WIDGET_CLASSES = [
     (forms.CheckboxInput, "usa-checkbox__input"),
-    (forms.RadioSelect, "usa-radio__input"),
+    # A group of radios or checkboxes (CheckboxSelectMultiple is a RadioSelect) renders as
+    # native inputs inside their labels: USWDS's input classes would move the whole group,
+    # labels and all, off the screen, since Django puts the class on the group's wrapper.
+    (forms.RadioSelect, ""),
     (forms.Select, "usa-select"),
     (forms.Textarea, "usa-textarea"),
     (forms.FileInput, "usa-file-input"),
@@ -21,9 +24,9 @@ def uswds_widget(field: forms.BoundField) -> str:
         (name for kind, name in WIDGET_CLASSES if isinstance(field.field.widget, kind)),
         "usa-input",
     )
-    if field.errors:
+    if field.errors and css:
         css += " usa-input--error"
-    attrs = {"class": css}
+    attrs = {"class": css} if css else {}
     if field.errors:
         attrs["aria-invalid"] = "true"
     if field.help_text:
