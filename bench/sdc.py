@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from steward.dataplane.sdc import Dimension, DisclosureRules, Table, audit, protect
+from steward.dataplane.sdc.attacker import AttackerSystem
 from steward.dataplane.sdc.heuristic import cell_costs, protect_baseline, protect_lines
 from steward.dataplane.sdc.primary import sensitivity
 from steward.dataplane.sdc.table import _aggregate_up, _sum
@@ -81,8 +82,9 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def full_state(rules: DisclosureRules, repeats: int, budget: float) -> dict:
-    """The >= 100,000-cell table: line-wise protection, then the LP audit within a time budget."""
+def full_state(rules: DisclosureRules, repeats: int, budget: float | None) -> dict:
+    """The >= 100,000-cell table: line-wise protection, then (if asked) the LP audit within a
+    time budget. Its hidden cells form one component too large to audit within minutes."""
     table = synthetic_state(seed=2026)
     sens = sensitivity(table, rules)
     costs = cell_costs(table.flat_values, "cells")
@@ -96,17 +98,21 @@ def full_state(rules: DisclosureRules, repeats: int, budget: float) -> dict:
         ("heuristic", mask, statistics.median(seconds)),
         ("baseline", base, base_seconds),
     ):
-        result, audit_seconds = timed(audit, table, chosen, rules, exact=False, time_budget=budget)
-        reached = [c for c in result.cells if c.passed]
+        system = AttackerSystem.build(table.relations, table.flat_values, chosen)
         out[name] = {
             "protect_seconds": round(protect_seconds, 2),
-            "audit_seconds": round(audit_seconds, 2),
             "suppressed": int(chosen.sum()),
             "value_suppressed": float(table.flat_values[chosen].sum()),
-            "audit_complete": result.complete,
-            "sensitive_cells_certified": len(reached),
-            "sensitive_cells": len(result.cells),
+            "largest_hidden_component": int(np.bincount(system.labels).max()),
         }
+        if budget is not None:
+            result, audit_seconds = timed(audit, table, chosen, rules, time_budget=budget)
+            out[name] |= {
+                "audit_seconds": round(audit_seconds, 2),
+                "audit_complete": result.complete,
+                "sensitive_cells_certified": sum(c.passed for c in result.cells),
+                "sensitive_cells": len(result.cells),
+            }
     return out
 
 
@@ -163,7 +169,9 @@ def small_tables(rules: DisclosureRules, count: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--audit-budget", type=float, default=60.0)
+    parser.add_argument(
+        "--audit-budget", type=float, default=None, help="also audit the full table (seconds)"
+    )
     parser.add_argument("--small-tables", type=int, default=6)
     args = parser.parse_args()
     rules = DisclosureRules()
