@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from steward.env import ConfigurationError, env_bool, env_database, env_list, env_path, env_secret
+from steward.env import (
+    ConfigurationError,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_path,
+    env_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -218,4 +226,11 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Extracts and the workspace: the release check's limits, link lifetime, query limits.
+EXTRACT_RISK_K = env_int("STEWARD_EXTRACT_RISK_K", default=5, minimum=2)
+EXTRACT_RISK_MAX_SHARE = 0.05
+EXTRACT_LINK_SECONDS = env_int("STEWARD_EXTRACT_LINK_SECONDS", default=900, minimum=60)
+WORKSPACE_MEMORY_LIMIT = os.environ.get("STEWARD_WORKSPACE_MEMORY_LIMIT", "512MB")
+WORKSPACE_SECONDS = env_int("STEWARD_WORKSPACE_SECONDS", default=20, minimum=1)
 API_TOKEN_DEFAULT_DAYS = 90

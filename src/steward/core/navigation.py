@@ -66,6 +66,7 @@ WORK_NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
             }
         ),
     ),
+    ("Extracts", "extracts:list", frozenset({Role.LIAISON, Role.PRIVACY_OFFICER, Role.RESEARCHER})),
     ("Releases", "outputs:releases", frozenset({Role.PRIVACY_OFFICER, Role.LIAISON})),
     (
         "Outputs for release",
