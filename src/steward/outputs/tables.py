@@ -3,7 +3,7 @@
 The table is built as the library's `protect_csv` builds it (a dimension whose codes each fall
 within one code of the dimension before it is nested under it: schools within districts), so
 the page, the API and `steward protect` publish the same cells. What may be published (the
-protected cells, the certificate without the hidden cells' values) is kept apart from what
+protected cells, the library's public certificate) is kept apart from what
 only the uploader may see (the counts and the reason behind each hidden cell).
 """
 
@@ -188,19 +188,8 @@ def protect_table(
 
 
 def published_certificate(certificate: dict[str, Any], rule_versions: Sequence[dict]) -> dict:
-    """The certificate as it may leave the platform: it names the rules versions, and leaves out
-    what would reveal a hidden cell (the required interval is centred on the cell's value, the
-    total hidden adds an equation, and a "zero" reason is the value itself).
-
-    `verify_certificate` reads none of what is left out, so the published form still verifies.
-    """
-    public = {k: v for k, v in certificate.items() if k != "value_suppressed"}
-    public["cells"] = [
-        {**{k: v for k, v in cell.items() if k != "required"}, "reason": "sensitive"}
-        for cell in certificate["cells"]
-    ]
-    public["rules_versions"] = list(rule_versions)
-    return public
+    """The library's public certificate, naming the versions of the rules it applied."""
+    return {**certificate, "rules_versions": list(rule_versions)}
 
 
 def certificate_sha256(certificate: dict[str, Any]) -> str:

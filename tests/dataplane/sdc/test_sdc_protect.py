@@ -11,10 +11,12 @@ from steward.dataplane.sdc import (
     audit,
     build_table,
     display_values,
+    feasible_intervals,
     protect,
     table_from_leaf_cells,
     verify_certificate,
 )
+from steward.dataplane.sdc.certificate import make_public_certificate
 from steward.dataplane.sdc.primary import sensitivity
 
 RULES = DisclosureRules()
@@ -99,10 +101,10 @@ def test_the_exact_method_never_hides_more_cells_than_the_heuristic(table):
     assert exact.n_suppressed <= heuristic.n_suppressed
 
 
-def test_a_certificate_is_json_and_verifies_against_its_table():
+def test_the_full_certificate_is_json_and_verifies_against_its_exact_table():
     table = small_cell_beside_a_published_total()
     result = protect(table, RULES)
-    certificate = json.loads(json.dumps(result.certificate(ISSUED)))
+    certificate = json.loads(json.dumps(result.certificate(ISSUED, public=False)))
     assert certificate["issued_at"] == ISSUED and certificate["passed"]
     assert verify_certificate(table, certificate).ok
     changed = table_from_leaf_cells(
@@ -115,9 +117,60 @@ def test_a_certificate_is_json_and_verifies_against_its_table():
 
 def test_a_certificate_with_a_cell_unsuppressed_fails_verification():
     table = small_cell_beside_a_published_total()
-    certificate = protect(table, RULES).certificate(ISSUED)
-    certificate["suppressed"] = certificate["suppressed"][:1]
-    assert not verify_certificate(table, certificate).ok
+    for public in (True, False):
+        certificate = protect(table, RULES).certificate(ISSUED, public=public)
+        certificate["suppressed"] = certificate["suppressed"][:1]
+        assert not verify_certificate(table, certificate).ok
+
+
+def test_the_public_certificate_verifies_and_a_table_with_other_published_cells_does_not():
+    table = small_cell_beside_a_published_total()
+    certificate = json.loads(json.dumps(protect(table, RULES).certificate(ISSUED)))
+    assert certificate["form"] == "public" and certificate["passed"]
+    assert verify_certificate(table, certificate).ok
+    changed = table_from_leaf_cells(
+        {("A", "3"): 40, ("A", "4"): 35, ("B", "3"): 22, ("B", "4"): 4}, ["school", "grade"]
+    )
+    check = verify_certificate(changed, certificate)
+    assert not check.ok
+    assert "a certified interval differs from what the published cells imply" in check.problems
+
+
+def test_the_public_certificate_is_the_same_for_every_table_behind_the_same_published_cells():
+    # Moving one unit around the hidden rectangle keeps every total: an attacker cannot tell
+    # the two tables apart from what is published, and the certificate must not either.
+    table = small_cell_beside_a_published_total()
+    other = table_from_leaf_cells(
+        {("A", "3"): 41, ("A", "4"): 34, ("B", "3"): 21, ("B", "4"): 4}, ["school", "grade"]
+    )
+    hidden = protect(table, RULES).suppressed
+    assert not np.array_equal(table.flat_values[hidden], other.flat_values[hidden])
+    first = make_public_certificate(table, hidden, RULES, "exact", ISSUED)
+    second = make_public_certificate(other, hidden, RULES, "exact", ISSUED)
+    assert first == second and first["passed"]
+    assert verify_certificate(other, first).ok
+
+
+@PROPERTY
+@given(small_tables(), st.sampled_from(["exact", "heuristic"]))
+def test_the_public_certificate_lists_every_hidden_cell_with_its_interval_and_nothing_else(
+    table, method
+):
+    result = protect(table, RULES, method=method)
+    certificate = json.loads(json.dumps(result.certificate(ISSUED)))
+    hidden = {table.cell_codes(int(c)) for c in np.flatnonzero(result.suppressed)}
+    assert {tuple(c["codes"]) for c in certificate["cells"]} == hidden
+    assert len(certificate["cells"]) == len(hidden)
+    assert all(set(c) == {"codes", "interval", "passed"} for c in certificate["cells"])
+    assert "value_suppressed" not in certificate and "sha256" not in certificate["table"]
+    assert "required" not in json.dumps(certificate) and "reason" not in json.dumps(certificate)
+    # Each bound is what the published cells imply: the attacker's own LP gives the same.
+    implied = {
+        table.cell_codes(cell): [lo, hi]
+        for cell, lo, hi in feasible_intervals(table, result.suppressed)
+    }
+    assert all(implied[tuple(c["codes"])] == c["interval"] for c in certificate["cells"])
+    assert verify_certificate(table, certificate).ok
 
 
 def test_dominated_magnitude_cells_are_suppressed_and_protected():

@@ -3,7 +3,8 @@ microdata anonymity and output checking. Pure NumPy/SciPy; nothing here knows ab
 
 from __future__ import annotations
 
-from .audit import AuditResult, CellAudit, Verification, audit, verify_certificate
+from .audit import AuditResult, CellAudit, audit, feasible_intervals
+from .certificate import Verification, verify_certificate
 from .cli import protect_csv
 from .ledger import LedgerAudit, Release, audit_with_ledger, release_from_protection
 from .microdata import anonymize, k_anonymity, l_diversity
@@ -33,6 +34,7 @@ __all__ = [
     "check_regression",
     "check_table",
     "display_values",
+    "feasible_intervals",
     "k_anonymity",
     "l_diversity",
     "plain_language",

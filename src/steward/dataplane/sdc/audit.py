@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -14,7 +12,6 @@ from .primary import sensitivity
 from .rules import DisclosureRules
 from .table import Table
 
-CERTIFICATE_VERSION = 1
 EXACT_AUDIT_LIMIT = 400  # suppressed cells up to which every interval is computed exactly
 
 
@@ -118,93 +115,24 @@ def _clean(x: float) -> float:
     return 0.0 if rounded == 0 else rounded
 
 
-def make_certificate(
-    table: Table,
-    suppressed: np.ndarray,
-    rules: DisclosureRules,
-    method: str,
-    issued_at: str,
-    result: AuditResult | None = None,
-) -> dict[str, Any]:
-    """A JSON-serializable record that this suppression pattern was audited, and how it fared."""
+def feasible_intervals(
+    table: Table, suppressed: np.ndarray
+) -> list[tuple[int, float, float | None]]:
+    """Every hidden cell's exact interval, ``(cell, lowest, highest)``, from the published cells.
+
+    Only the published cells and the relations enter the LPs, so the bounds say nothing the
+    published table does not already imply; ``None`` means no upper bound at all.
+    """
     suppressed = np.asarray(suppressed, dtype=bool).reshape(-1)
-    result = result or audit(table, suppressed, rules)
-    return {
-        "version": CERTIFICATE_VERSION,
-        "issued_at": issued_at,
-        "method": method,
-        "table": {
-            "sha256": table.fingerprint,
-            "kind": table.kind,
-            "dimensions": [d.name for d in table.dimensions],
-            "n_cells": table.n_cells,
-        },
-        "rules": rules.to_dict(),
-        "suppressed": [list(table.cell_codes(int(c))) for c in np.flatnonzero(suppressed)],
-        "n_suppressed": int(suppressed.sum()),
-        "value_suppressed": float(table.flat_values[suppressed].sum()),
-        "passed": result.passed,
-        "audit_complete": result.complete,
-        "cells": [_cell_entry(c) for c in result.cells],
-    }
-
-
-def _cell_entry(c: CellAudit) -> dict[str, Any]:
-    return {
-        "codes": list(c.codes),
-        "reason": c.reason,
-        "published": c.published,
-        "interval": [c.lower, c.upper],
-        "required": [c.required_lower, c.required_upper],
-        "exact": c.exact,
-        "passed": c.passed,
-    }
-
-
-@dataclass(frozen=True)
-class Verification:
-    """Whether a certificate still holds for a table, and what does not."""
-
-    ok: bool
-    problems: tuple[str, ...]
-
-
-def verify_certificate(table: Table, certificate: dict[str, Any]) -> Verification:
-    """Re-run the audit for the certificate's suppressions and compare with what it claims."""
-    problems: list[str] = []
-    if certificate.get("version") != CERTIFICATE_VERSION:
-        return Verification(False, ("unknown certificate version",))
-    if certificate["table"]["sha256"] != table.fingerprint:
-        problems.append("the table differs from the one certified (sha256 mismatch)")
-    rules = DisclosureRules.from_mapping(certificate["rules"])
-    mask = np.zeros(table.n_cells, dtype=bool)
-    try:
-        for codes in certificate["suppressed"]:
-            mask[table.flat_index(codes)] = True
-    except (KeyError, ValueError):
-        return Verification(False, (*problems, "a suppressed cell is not in the table"))
-    result = audit(table, mask, rules)
-    if not result.passed:
-        problems.append(f"{len(result.failures)} sensitive cell(s) fail the audit")
-    if bool(certificate["passed"]) != result.passed:
-        problems.append("the certificate's pass/fail does not match the audit")
-    claimed = {tuple(c["codes"]): c for c in certificate["cells"]}
-    for cell in result.cells:
-        entry = claimed.get(cell.codes)
-        if entry is None:
-            problems.append("a sensitive cell is missing from the certificate")
-        elif entry["passed"] and not cell.passed:
-            problems.append("a cell the certificate passes fails the audit")
-        elif not _interval_plausible(entry["interval"], cell):
-            problems.append("a certified interval is wider than the attacker LP allows")
-    return Verification(not problems, tuple(problems))
-
-
-def _interval_plausible(interval: list, cell: CellAudit) -> bool:
-    # Claimed intervals are attained points, so they must lie inside the exact interval.
-    if not cell.exact:
-        return True
-    lo, hi = interval
-    lo_ok = lo >= cell.lower - 1e-4
-    hi_ok = cell.upper is None or (hi is not None and hi <= cell.upper + 1e-4)
-    return lo_ok and hi_ok and not (isinstance(hi, float) and math.isnan(hi))
+    system = AttackerSystem.build(table.relations, table.flat_values, suppressed)
+    hi = np.zeros(system.suppressed.size)
+    lo = np.zeros(system.suppressed.size)
+    for label in np.unique(system.labels):
+        sub = system.subproblem(int(label))
+        for loc, position in enumerate(sub.variables):
+            hi[position] = sub.solve_extreme(loc, 1)[0][loc]
+            lo[position] = sub.solve_extreme(loc, -1)[0][loc]
+    return [
+        (int(cell), _clean(lo[i]), None if hi[i] >= system.bound - TOLERANCE else _clean(hi[i]))
+        for i, cell in enumerate(system.suppressed)
+    ]

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .audit import AuditResult, audit, make_certificate
+from .audit import AuditResult, audit
+from .certificate import make_certificate, make_public_certificate
 from .exact import protect_exact
 from .heuristic import cell_costs, protect_baseline, protect_heuristic
 from .primary import sensitivity
@@ -44,11 +45,14 @@ class Protection:
     def n_secondary(self) -> int:
         return int((self.suppressed & ~self.primary).sum())
 
-    def certificate(self, issued_at: str) -> dict[str, Any]:
-        """The audit certificate; ``issued_at`` is supplied by the caller (an ISO timestamp)."""
-        return make_certificate(
-            self.table, self.suppressed, self.rules, self.method, issued_at, self.audit
-        )
+    def certificate(self, issued_at: str, *, public: bool = True) -> dict[str, Any]:
+        """The audit certificate; ``issued_at`` is supplied by the caller (an ISO timestamp).
+
+        The public form may leave with the table; ``public=False`` gives the full form, which
+        holds hidden cells' values and is for internal use only.
+        """
+        make = make_public_certificate if public else make_certificate
+        return make(self.table, self.suppressed, self.rules, self.method, issued_at, self.audit)
 
 
 def protect(

@@ -60,8 +60,7 @@ class Command(BaseCommand):
             protection = protect_csv(source, out, cert, dim_list, count.strip(), rules)
         except TableError as error:
             raise CommandError(str(error)) from None
-        certificate = json.loads(cert.read_text(encoding="utf-8"))
-        public = published_certificate(certificate, versions)
+        public = published_certificate(json.loads(cert.read_text(encoding="utf-8")), versions)
         atomic_write(cert, json.dumps(public, indent=2) + "\n")
         primary = int((protection.suppressed & protection.primary).sum())
         verdict = "passed" if protection.audit.passed else "FAILED"
