@@ -1,8 +1,9 @@
 """Reading an uploaded table of counts and protecting it in memory: nothing touches the disk.
 
-The table is built as the library's `protect_csv` builds it (a dimension whose codes each fall
-within one code of the dimension before it is nested under it: schools within districts), so
-the page, the API and `steward protect` publish the same cells. What may be published (the
+The library's `protect_rows` builds and protects the table, as `protect_csv` does for
+`steward protect` (a dimension whose codes each fall within one code of the dimension before it
+is nested under it: schools within districts), so the page, the API and the command publish
+the same cells. What may be published (the
 protected cells, the library's public certificate) is kept apart from what
 only the uploader may see (the counts and the reason behind each hidden cell).
 """
@@ -20,15 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from steward.dataplane.sdc import (
-    Dimension,
-    DisclosureRules,
-    Table,
-    TableError,
-    build_table,
-    display_values,
-    protect,
-)
+from steward.dataplane.sdc import Dimension, DisclosureRules, Table, TableError, protect_rows
 from steward.dataplane.sdc.ledger import Release as LedgerRelease
 from steward.dataplane.sdc.protect import Protection
 from steward.dataplane.sdc.table import TOTAL, all_code_tuples
@@ -160,31 +153,23 @@ def protect_table(
     leaf: LeafTable, rules: DisclosureRules, rule_versions: Sequence[dict] = ()
 ) -> ProtectedResult:
     """Suppress, round and (with a denominator) code rates in one pass; audit; certify."""
-    rows = list(leaf.rows)
-    groups = nesting(rows, leaf.dims)
-    columns, parents = _columns(rows, groups)
     try:
-        table = build_table(columns, parents, weights=[float(r[leaf.count]) for r in rows])
-        dens = None
-        if leaf.denominator:
-            dens = build_table(columns, parents, weights=[float(r[leaf.denominator]) for r in rows])
+        result = protect_rows(
+            list(leaf.rows), leaf.dims, leaf.count, rules, leaf.denominator or None, name=leaf.name
+        )
     except TableError as error:
-        raise TableInputError(f"{leaf.name}: {error}") from None
-    protection = protect(table, rules)
-    shown = display_values(protection, dens)
+        raise TableInputError(str(error)) from None
+    protection = result.protection
     primary = {c.cell: c.reason for c in protection.audit.cells}
     out_rows, reasons = [], {}
-    for i, codes in enumerate(all_code_tuples(table)):
-        flat = [v for group, code, dim in zip(groups, codes, table.dimensions, strict=True)
-                for v in _split(group, code, dim)]  # fmt: skip
+    for i, (codes, shown) in enumerate(result.cells):
         hidden = bool(protection.suppressed[i])
-        out_rows.append({"codes": flat, "value": shown[i], "suppressed": hidden})
+        out_rows.append({"codes": codes, "value": shown, "suppressed": hidden})
         if hidden:
             reasons[i] = primary.get(i) or COMPLEMENTARY
-    value_column = f"{leaf.count}_rate" if leaf.denominator else leaf.count
     issued_at = datetime.now(UTC).isoformat(timespec="seconds")
     certificate = published_certificate(protection.certificate(issued_at), rule_versions)
-    return ProtectedResult(protection, [*leaf.dims, value_column], out_rows, reasons, certificate)
+    return ProtectedResult(protection, result.columns, out_rows, reasons, certificate)
 
 
 def published_certificate(certificate: dict[str, Any], rule_versions: Sequence[dict]) -> dict:
@@ -204,59 +189,6 @@ def published_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow([*row["codes"], row["value"]])
     return buffer.getvalue()
-
-
-def nesting(rows: list[dict[str, str]], dims: Sequence[str]) -> list[list[str]]:
-    """Group dimensions into chains where each one's codes nest within the previous one's."""
-    groups: list[list[str]] = []
-    for d in dims:
-        if groups and _nested(rows, groups[-1][-1], d):
-            groups[-1].append(d)
-        else:
-            groups.append([d])
-    return groups
-
-
-def _nested(rows: list[dict[str, str]], outer: str, inner: str) -> bool:
-    owner: dict[str, str] = {}
-    for row in rows:
-        if owner.setdefault(row[inner], row[outer]) != row[outer]:
-            return False
-    return len(set(owner)) > len(set(owner.values()))
-
-
-def _columns(rows, groups):
-    columns: dict[str, list[str]] = {}
-    parent_maps: dict[str, dict[str, str]] = {}
-    for group in groups:
-        name = "/".join(group)
-        if len(group) == 1:
-            columns[name] = [r[group[0]] for r in rows]
-            continue
-        # Codes carry their column so a school and a district may share a code.
-        parents: dict[str, str] = {}
-        for row in rows:
-            above = TOTAL
-            for d in group:
-                code = f"{d}={row[d]}"
-                parents[code] = above
-                above = code
-        columns[name] = [f"{group[-1]}={r[group[-1]]}" for r in rows]
-        parent_maps[name] = parents
-    return columns, parent_maps
-
-
-def _split(group: list[str], code: str, dim: Dimension) -> list[str]:
-    """A nested code back into one column per level: its ancestors, then Total below it."""
-    if len(group) == 1:
-        return [code]
-    values = dict.fromkeys(group, TOTAL)
-    index = dim.index[code]
-    while index >= 0 and dim.codes[index] != TOTAL:
-        column, _, value = dim.codes[index].partition("=")
-        values[column] = value
-        index = dim.parents[index]
-    return list(values.values())
 
 
 def dimensions_to_json(dimensions: Sequence[Dimension]) -> list[dict[str, Any]]:

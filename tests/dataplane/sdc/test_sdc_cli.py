@@ -3,7 +3,15 @@ from __future__ import annotations
 import csv
 import json
 
-from steward.dataplane.sdc import DisclosureRules, read_leaf_csv, verify_certificate
+import pytest
+
+from steward.dataplane.sdc import (
+    DisclosureRules,
+    TableError,
+    protect_rows,
+    read_leaf_csv,
+    verify_certificate,
+)
 from steward.dataplane.sdc.cli import protect_csv
 
 RULES = DisclosureRules()
@@ -50,3 +58,27 @@ def test_read_leaf_csv_builds_a_flat_table_with_totals(tmp_path):
     write_leaf_csv(source)
     table = read_leaf_csv(source, ["school", "grade"], "n")
     assert table.value("Total", "Total") == 307
+
+
+def test_protect_rows_publishes_in_memory_what_protect_csv_writes(tmp_path):
+    source, out, cert = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "cert.json"
+    write_leaf_csv(source)
+    dims = ["district", "school", "grade"]
+    protect_csv(source, out, cert, dims, "n", RULES, issued_at="2026-11-28")
+    from_text = protect_rows(source.read_text(), dims, "n", RULES)
+    rows = list(csv.DictReader(source.open(newline="")))
+    from_rows = protect_rows(rows, dims, "n", RULES)
+    assert from_text.csv_text == from_rows.csv_text == out.read_text()
+
+
+def test_protect_rows_codes_rates_with_a_denominator_and_names_its_input_in_errors():
+    rows = [
+        {"school": "A", "n": "40", "enrolled": "50"},
+        {"school": "B", "n": "30", "enrolled": "400"},
+    ]
+    result = protect_rows(rows, ["school"], "n", RULES, denominator="enrolled")
+    assert result.columns == ["school", "n_rate"]
+    shown = {codes[0]: value for codes, value in result.cells}
+    assert shown == {"Total": "16%", "A": "80%", "B": "8%"}
+    with pytest.raises(TableError, match=r"upload, line 3: column 'n' must be a whole count"):
+        protect_rows([rows[0], {**rows[1], "n": "2.5"}], ["school"], "n", RULES, name="upload")
