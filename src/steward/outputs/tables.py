@@ -209,37 +209,19 @@ def table_from_sealed(payload: dict[str, Any]) -> Table:
 def ledger_release(payload: dict[str, Any], release_id: str, population: str) -> LedgerRelease:
     """The sealed table as the library's ledger sees it: exact published values, hidden as None.
 
-    A total's code is named by the finest codes it adds up ("Total" of schools A, B, C is not
-    the "Total" of A and B), so that tables of a group with and without one school overlap
-    correctly in the ledger.
+    The ledger knows each margin by the finest codes it covers, so tables of a group with and
+    without one school, whose totals share the name "Total", overlap correctly as they are.
     """
     table = table_from_sealed(payload)
     hidden = np.zeros(table.n_cells, dtype=bool)
     hidden[payload["suppressed"]] = True
-    dims = tuple(_named_by_leaves(d) for d in table.dimensions)
-    renames = [dict(zip(old.codes, new.codes, strict=True)) for old, new in zip(
-        table.dimensions, dims, strict=True)]  # fmt: skip
     cells = {
-        tuple(r[c] for r, c in zip(renames, codes, strict=True)): (
-            None if hidden[i] else float(table.flat_values[i])
-        )
+        codes: None if hidden[i] else float(table.flat_values[i])
         for i, codes in enumerate(all_code_tuples(table))
     }
-    return LedgerRelease(release_id, population, dims, cells)
-
-
-def _named_by_leaves(dim: Dimension) -> Dimension:
-    codes = []
-    for i, code in enumerate(dim.codes):
-        if not dim.children[i]:
-            codes.append(code)
-            continue
-        leaves = sorted(dim.codes[j] for j in dim.leaves_under(i))
-        digest = hashlib.sha256("\x1f".join(leaves).encode()).hexdigest()[:12]
-        codes.append(f"{code} [{digest}]")
-    return Dimension(dim.name, tuple(codes), dim.parents)
+    return LedgerRelease(release_id, population, table.dimensions, cells)
 
 
 def shown_code(code: str) -> str:
-    """A ledger code as people read it (without the leaf-set digest)."""
-    return code.split(" [", 1)[0]
+    """A ledger code as people read it (ledger codes are the table's own codes)."""
+    return code

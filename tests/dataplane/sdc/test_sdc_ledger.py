@@ -28,6 +28,44 @@ def test_two_safe_totals_whose_difference_is_a_small_school_are_caught():
     assert exposure.releases == ("R1",)
 
 
+def test_totals_of_the_same_name_over_different_schools_are_told_apart():
+    # Both tables call their margin "Total"; it is the set of schools it covers that counts.
+    with_charter = north_release("R1", "Total", ["A", "B", "C"], 57)
+    without_charter = north_release("R2", "Total", ["A", "B"], 53)
+    assert audit_with_ledger(without_charter, [], RULES).passed
+
+    result = audit_with_ledger(without_charter, [with_charter], RULES)
+    (exposure,) = result.exposures
+    assert exposure.atom == (("C",),) and exposure.upper == 4.0
+    assert exposure.releases == ("R1",)
+
+
+def test_protected_tables_with_and_without_one_school_are_caught_by_the_ledger_alone():
+    with_charter = protect(
+        table_from_leaf_cells({("A",): 30, ("B",): 23, ("C",): 4}, ["school"]), RULES
+    )
+    without_charter = protect(table_from_leaf_cells({("A",): 30, ("B",): 23}, ["school"]), RULES)
+    first = release_from_protection(with_charter, "R1", "enrollment 2024")
+    second = release_from_protection(without_charter, "R2", "enrollment 2024")
+    assert without_charter.n_suppressed == 0
+    result = audit_with_ledger(second, [first], RULES)
+    assert [e.atom for e in result.exposures] == [(("C",),)]
+    assert result.exposures[0].releases == ("R1",)
+
+
+def test_a_school_split_into_campuses_in_another_release_is_expanded_as_it_splits():
+    whole = north_release("R1", "North", ["A", "B"], 60)
+    campuses = Dimension.from_parent_map(
+        "school", {"A1": "A", "A2": "A", "A": "North", "B": "North"}
+    )
+    split = Release(
+        "R2", "enrollment 2024", (campuses,),
+        {("North",): 60.0, ("A",): None, ("A1",): None, ("A2",): None, ("B",): 25.0},
+    )  # fmt: skip
+    result = audit_with_ledger(split, [whole], RULES)
+    assert result.overlapping == ("R1",) and result.passed
+
+
 def test_releases_of_another_population_are_not_combined():
     other_year = north_release("R1", "North", ["A", "B", "C"], 57, population="enrollment 2023")
     without_charter = north_release("R2", "North without charter", ["A", "B"], 53)

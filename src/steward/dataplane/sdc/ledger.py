@@ -115,17 +115,19 @@ def audit_with_ledger(
 def _exposed(new: Release, others: list[Release], rules: DisclosureRules) -> dict:
     releases = [new, *others]
     names = new.dim_names
+    # Per dimension, per release: each code as the set of finest codes it covers. A margin is
+    # known by that set, not its name ("Total" of A, B, C is not the "Total" of A and B).
     leaves = [_leaf_sets(releases, name) for name in names]
-    atoms = [_atoms(sets) for sets in leaves]
+    atoms = [_atoms([s for sets in per_release for s in sets.values()]) for per_release in leaves]
     shape = tuple(len(a) for a in atoms)
     rows, cols, rhs = [], [], []
-    for release in releases:
+    for r, release in enumerate(releases):
         order = [release.dim_names.index(n) for n in names]
         for codes, value in release.cells.items():
             if value is None:
                 continue
             members = [
-                [k for k, atom in enumerate(atoms[d]) if atom <= leaves[d][codes[order[d]]]]
+                [k for k, atom in enumerate(atoms[d]) if atom <= leaves[d][r][codes[order[d]]]]
                 for d in range(len(names))
             ]
             flat = np.ravel_multi_index(np.ix_(*members), shape).reshape(-1)
@@ -168,31 +170,43 @@ def _system(matrix: sparse.csr_matrix, rhs: np.ndarray) -> AttackerSystem:
     return system
 
 
-def _leaf_sets(releases: list[Release], name: str) -> dict[str, frozenset[str]]:
-    """Each code used by any release, as the set of finest codes it adds up."""
-    children: dict[str, list[str]] = {}
-    for release in releases:
-        dim = release.dimensions[release.dim_names.index(name)]
+def _leaf_sets(releases: list[Release], name: str) -> list[dict[str, frozenset[str]]]:
+    """For each release, each of its codes as the set of finest codes it adds up.
+
+    A code's children are those of its own release; a code that is a leaf there but split in
+    another release (a school broken into its campuses) is expanded as that release splits it.
+    """
+    dims = [r.dimensions[r.dim_names.index(name)] for r in releases]
+    split: dict[str, list[str]] = {}
+    for dim in dims:
         for code, kids in zip(dim.codes, dim.children, strict=True):
-            if kids and code not in children:
-                children[code] = [dim.codes[k] for k in kids]
-    cache: dict[str, frozenset[str]] = {}
+            if kids and code not in split:
+                split[code] = [dim.codes[k] for k in kids]
+    finest: dict[str, frozenset[str]] = {}
 
-    def expand(code: str) -> frozenset[str]:
-        if code not in cache:
-            kids = children.get(code)
-            cache[code] = frozenset().union(*map(expand, kids)) if kids else frozenset([code])
-        return cache[code]
+    def expand(code: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+        if code not in finest:
+            kids = [k for k in split.get(code, []) if k not in seen]
+            finest[code] = (
+                frozenset().union(*(expand(k, seen | {code}) for k in kids))
+                if kids
+                else frozenset([code])
+            )
+        return finest[code]
 
-    codes = {c for r in releases for c in r.dimensions[r.dim_names.index(name)].codes}
-    return {c: expand(c) for c in codes}
+    return [
+        {
+            code: frozenset().union(*(expand(dim.codes[j]) for j in dim.leaves_under(i)))
+            for i, code in enumerate(dim.codes)
+        }
+        for dim in dims
+    ]
 
 
-def _atoms(leaf_sets: dict[str, frozenset[str]]) -> list[frozenset[str]]:
+def _atoms(sets: list[frozenset[str]]) -> list[frozenset[str]]:
     """The coarsest pieces from which every code's set is a union."""
-    finest = sorted(frozenset().union(*leaf_sets.values()))
+    finest = sorted(frozenset().union(*sets))
     signature: dict[tuple[bool, ...], set[str]] = {}
-    sets = list(leaf_sets.values())
     for leaf in finest:
         signature.setdefault(tuple(leaf in s for s in sets), set()).add(leaf)
     return [frozenset(group) for group in signature.values()]
