@@ -30,16 +30,25 @@ class LiveSteward:
     def __init__(self, url: str, env: dict[str, str]) -> None:
         self.url = url
         self.env = env
+        self.used_codes: set[tuple[str, str]] = set()
 
     def totp_code(self, persona: str) -> str:
-        result = subprocess.run(
-            [*STEWARD, "demo", "code", persona],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
+        """A code the server has not accepted yet: it refuses a code used twice (replay), so a
+        second sign-in within the same 30-second window waits for the next code."""
+        deadline = time.monotonic() + 45
+        while True:
+            result = subprocess.run(
+                [*STEWARD, "demo", "code", persona],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            code = result.stdout.strip()
+            if (persona, code) not in self.used_codes or time.monotonic() > deadline:
+                self.used_codes.add((persona, code))
+                return code
+            time.sleep(2)
 
 
 def _free_port() -> int:
