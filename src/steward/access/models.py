@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from steward.accounts.models import Organization
+from steward.accounts.roles import StudyRole
 from steward.catalog.models import Element
 
 User = settings.AUTH_USER_MODEL
@@ -194,12 +195,7 @@ class RequestedElement(models.Model):
 class RequestPerson(models.Model):
     """A registered person named on the request, with their role in the study."""
 
-    class Role(models.TextChoices):
-        PI = "pi", "Principal investigator"
-        CO_INVESTIGATOR = "co_investigator", "Co-investigator"
-        ANALYST = "analyst", "Analyst"
-        ASSISTANT = "assistant", "Research assistant"
-        DATA_MANAGER = "data_manager", "Data manager"
+    Role = StudyRole
 
     request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="personnel")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="request_roles")

@@ -56,3 +56,13 @@ def ensure_role_groups(**kwargs) -> None:
             ).first()
             if permission is not None:
                 group.permissions.add(permission)
+
+
+class StudyRole(models.TextChoices):
+    """A person's part in one study, as named on a data request and on its agreement."""
+
+    PI = "pi", "Principal investigator"
+    CO_INVESTIGATOR = "co_investigator", "Co-investigator"
+    ANALYST = "analyst", "Analyst"
+    ASSISTANT = "assistant", "Research assistant"
+    DATA_MANAGER = "data_manager", "Data manager"

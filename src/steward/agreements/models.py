@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from steward.accounts.models import Organization
+from steward.accounts.roles import StudyRole
 from steward.catalog.models import Element
 
 User = settings.AUTH_USER_MODEL
@@ -273,12 +274,7 @@ class Grant(models.Model):
 class VersionPerson(models.Model):
     """A researcher named on a version: only they may ever receive its data."""
 
-    class Role(models.TextChoices):
-        PI = "pi", "Principal investigator"
-        CO_INVESTIGATOR = "co_investigator", "Co-investigator"
-        ANALYST = "analyst", "Analyst"
-        ASSISTANT = "assistant", "Research assistant"
-        DATA_MANAGER = "data_manager", "Data manager"
+    Role = StudyRole
 
     version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="people")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="agreement_roles")
