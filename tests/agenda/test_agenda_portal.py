@@ -168,7 +168,7 @@ def _many_projects(people, project, count: int) -> None:
         ("portal:agenda", 6),
         ("portal:projects", 9),
         ("portal:research_use", 6),
-        ("portal:feed", 5),
+        ("portal:feed", 6),
         ("portal:search", 6),
     ],
 )
