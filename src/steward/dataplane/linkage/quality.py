@@ -90,7 +90,7 @@ def review_queue(result: LinkageResult, band: tuple[float, float] | None = None)
     The default band spans three bits of match weight either side of the threshold.
     Only ids and scores are given: a reviewer's screen fetches names under its own access checks.
     """
-    low, high = band or _default_band(result.config.threshold)
+    low, high = band or default_review_band(result.config.threshold)
     if not 0 <= low < high <= 1:
         raise ValueError("band must satisfy 0 <= low < high <= 1")
     c = result.candidates
@@ -107,6 +107,7 @@ def review_queue(result: LinkageResult, band: tuple[float, float] | None = None)
     )
 
 
-def _default_band(threshold: float) -> tuple[float, float]:
+def default_review_band(threshold: float) -> tuple[float, float]:
+    """Match probabilities three bits of match weight either side of ``threshold``."""
     odds = threshold / (1 - threshold)
     return odds / 8 / (1 + odds / 8), min(odds * 8 / (1 + odds * 8), 0.999)
