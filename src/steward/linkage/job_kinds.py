@@ -13,7 +13,8 @@ from steward.linkage.services import RUN_JOB, STEPS, linkage_run_execute
 
 @job_kind(RUN_JOB, title="Link two agencies' records")
 def run_linkage(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
-    """Params: from, to, mode, and optionally truth (a file of the operator's)."""
+    """Params: from, to, mode, and optionally truth (a file of the operator's) and
+    review_band ([low, high])."""
 
     def step(done: int, line: str) -> None:
         progress.update(done, STEPS)
@@ -27,6 +28,7 @@ def run_linkage(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
             to_agency=params["to"],
             mode=params["mode"],
             truth=params.get("truth", ""),
+            review_band=params.get("review_band"),
             job=progress.job,
             on_step=step,
         )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from steward.accounts.models import Organization
+from steward.dataplane.linkage.quality import default_review_band
 
 
 class LinkageRun(models.Model):
@@ -83,6 +84,15 @@ class LinkageRun(models.Model):
     @property
     def metrics(self) -> dict | None:
         return self.figures.get("metrics")
+
+    @property
+    def review_band(self) -> tuple[float, float]:
+        """The match probabilities [low, high) whose pairs went to review (runs recorded
+        before the band was kept in the settings used the default one)."""
+        band = self.config.get("review_band")
+        if band:
+            return band[0], band[1]
+        return default_review_band(self.config.get("threshold", 0.9))
 
     @property
     def seconds(self) -> float | None:

@@ -38,6 +38,7 @@ from steward.dataplane.linkage import (
     write_chart_specs,
     write_crosswalk,
 )
+from steward.dataplane.linkage.quality import default_review_band
 from steward.dataplane.warehouse import WarehouseError
 from steward.linkage import agency_side
 from steward.linkage.models import Crosswalk, LinkageRun, ReviewPair
@@ -77,18 +78,50 @@ def _check_mode(mode: str) -> None:
         raise ValidationError(f"Unknown mode {mode!r}: use clear or private.")
 
 
+def review_band_check(
+    band: tuple[float, float] | list[float] | None, *, threshold: float
+) -> tuple[float, float]:
+    """The review band a run will use: ``band`` if it is valid, else the default around
+    ``threshold``. Valid means 0 <= low < threshold <= high <= 1, so the band holds the
+    threshold and the queue shows pairs on both sides of it."""
+    if band is None:
+        return default_review_band(threshold)
+    try:
+        low, high = (float(v) for v in band)
+    except (TypeError, ValueError):
+        raise ValidationError("The review band is two probabilities, low and high.") from None
+    if not 0 <= low < threshold <= high <= 1:
+        raise ValidationError(
+            f"The review band must satisfy 0 <= low < threshold ({threshold:g}) <= high <= 1; "
+            f"got low {low:g}, high {high:g}."
+        )
+    return low, high
+
+
 def linkage_run_start(
-    *, actor: Any, from_agency: str, to_agency: str, mode: str = "clear", truth: str = ""
+    *,
+    actor: Any,
+    from_agency: str,
+    to_agency: str,
+    mode: str = "clear",
+    truth: str = "",
+    review_band: tuple[float, float] | None = None,
 ) -> Job:
     """Check that the actor may link these agencies and queue the run as a job.
 
     ``truth`` (the synthetic state's true links, a file of the operator's) adds measured
-    precision, recall and F1 to the run's figures.
+    precision, recall and F1 to the run's figures. ``review_band`` (low, high) is the range of
+    match probability whose pairs go to clerical review; by default three bits of match
+    weight either side of the threshold.
     """
     pair = _agencies(from_agency, to_agency)
     _check_may_link(actor, pair)
     _check_mode(mode)
-    params = {"from": from_agency, "to": to_agency, "mode": mode}
+    params: dict[str, Any] = {"from": from_agency, "to": to_agency, "mode": mode}
+    if review_band is not None:
+        params["review_band"] = list(
+            review_band_check(review_band, threshold=LinkageConfig().threshold)
+        )
     if truth:
         params["truth"] = str(Path(truth).absolute())
     return job_create(actor=actor, kind=RUN_JOB, params=params)
@@ -119,23 +152,25 @@ def linkage_run_execute(
     """Link the latest warehouse versions of two agencies' people and record the run.
 
     Writes the encrypted crosswalk and the diagnostics' chart specs under
-    ``DATA_DIR/linkage/run-<id>/``, keeps the pairs near the threshold for review, and applies
-    every earlier decision about these agencies' pairs in this mode.
+    ``DATA_DIR/linkage/run-<id>/``, keeps the pairs within the review band for review (the
+    band is recorded in the run's settings), and applies every earlier decision about these
+    agencies' pairs in this mode.
     """
     pair = _agencies(from_agency, to_agency)
     _check_may_link(actor, pair)
     _check_mode(mode)
+    config = config or LinkageConfig(other_agency=to_agency)
+    band = review_band_check(review_band, threshold=config.threshold)
     inputs = {code: latest_inputs(code) for code in (from_agency, to_agency)}
     for code, versions in inputs.items():
         if not versions:
             raise ValidationError(f"The warehouse holds no accepted people file of {code}.")
-    config = config or LinkageConfig(other_agency=to_agency)
     with transaction.atomic():
         run = LinkageRun.objects.create(
             from_agency=pair[0],
             to_agency=pair[1],
             mode=mode,
-            config=asdict(config),
+            config={**asdict(config), "review_band": list(band)},
             started_by=actor,
             job=job,
         )
@@ -152,7 +187,7 @@ def linkage_run_execute(
             },
         )
     try:
-        _link_and_record(run, inputs, config, truth=truth, band=review_band, on_step=on_step)
+        _link_and_record(run, inputs, config, truth=truth, band=band, on_step=on_step)
     except BaseException as error:
         _fail(run, actor, _safe_message(error))
         raise
@@ -165,7 +200,7 @@ def _link_and_record(
     config: LinkageConfig,
     *,
     truth: str,
-    band: tuple[float, float] | None,
+    band: tuple[float, float],
     on_step: Step,
 ) -> None:
     sea_code, other_code = run.from_agency_code, run.to_agency_code

@@ -1,4 +1,5 @@
-"""`steward link --from sea --to postsecondary [--mode clear|private] [--as EMAIL]`."""
+"""`steward link --from sea --to postsecondary [--mode clear|private] [--as EMAIL]
+[--review-band LOW HIGH]`."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from steward.catalog.commandline import acting_steward, run_inline
-from steward.dataplane.linkage import AGENCY_SOURCES
+from steward.dataplane.linkage import AGENCY_SOURCES, LinkageConfig
 from steward.linkage.models import LinkageRun
-from steward.linkage.services import linkage_run_start
+from steward.linkage.services import linkage_run_start, review_band_check
 
 
 class Command(BaseCommand):
@@ -34,6 +35,14 @@ class Command(BaseCommand):
             "--as", dest="email", help="the data steward who links (default: the SEA's one)"
         )
         parser.add_argument(
+            "--review-band",
+            nargs=2,
+            type=float,
+            metavar=("LOW", "HIGH"),
+            help="match probabilities whose pairs go to review, 0 <= LOW < threshold <= HIGH "
+            "<= 1 (default: three bits of match weight either side of the threshold)",
+        )
+        parser.add_argument(
             "--truth",
             type=Path,
             help="true links (a `steward synth` folder or its truth CSV) to measure F1 against",
@@ -42,6 +51,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         actor = acting_steward(options["email"], options["from_agency"])
         truth = options["truth"]
+        band = options["review_band"]
+        if band is not None:
+            try:
+                band = review_band_check(band, threshold=LinkageConfig().threshold)
+            except ValidationError as error:
+                raise CommandError(f"--review-band: {' '.join(error.messages)}") from None
         try:
             job = linkage_run_start(
                 actor=actor,
@@ -49,6 +64,7 @@ class Command(BaseCommand):
                 to_agency=options["to_agency"],
                 mode=options["mode"],
                 truth=str(truth.absolute()) if truth else "",
+                review_band=band,
             )
         except (PermissionDenied, ValidationError) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
