@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from steward.dataplane import extract as plane
 from steward.dataplane.keys import project_key_id
 from steward.extracts import workspace
 from steward.extracts.models import Download, Extract, ExtractFile, WorkspaceQuery
+from steward.extracts.schedule import refresh_interval
 
 BUILD_JOB = "extracts.build"
 LINK_SALT = "steward.extracts.download"
@@ -465,6 +466,74 @@ def extracts_daily(*, at: datetime | None = None) -> list[Extract]:
                 )
                 destroyed.append(extract)
     return destroyed
+
+
+# Scheduled refreshes ------------------------------------------------------------------------
+
+
+def refresh_due_on(agreement: Agreement) -> date | None:
+    """The day the agreement's next scheduled refresh is due, or None: no schedule it names,
+    no version built yet (the first is the liaison's), or the latest is not ready (a build
+    under way, a release decision pending, coarsening asked, a failure a person must see)."""
+    version = agreement.versions.filter(status="effective").order_by("-number").first()
+    interval = refresh_interval(version.refresh_schedule) if version else None
+    latest = agreement.extracts.order_by("-number").first()
+    if interval is None or latest is None or latest.status != Extract.Status.READY:
+        return None
+    return interval.after(timezone.localdate(latest.created_at))
+
+
+def extracts_refresh(*, at: datetime | None = None) -> list[Extract]:
+    """Queue a new version of each extract whose agreement's refresh is due: same formats, the
+    same project key (so the same pseudonyms), built by the job and checked like the first.
+    Agreements that ended, or whose end date has passed, are not refreshed."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    queued = []
+    agreements = Agreement.objects.filter(status__in=IN_FORCE, extracts__isnull=False).distinct()
+    for agreement in agreements.select_related("project__liaison"):
+        version = agreement.versions.filter(status="effective").order_by("-number").first()
+        if version is None or (version.ends_on and version.ends_on < today):
+            continue
+        due = refresh_due_on(agreement)
+        if due is None or due > today or not _grants_to_build(agreement):
+            continue
+        extract = _refresh_queue(agreement, schedule=version.refresh_schedule, at=at)
+        if extract is not None:
+            queued.append(extract)
+    return queued
+
+
+def _refresh_queue(agreement: Agreement, *, schedule: str, at: datetime) -> Extract | None:
+    with transaction.atomic():
+        Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        latest = agreement.extracts.order_by("-number").first()
+        if latest is None or latest.status != Extract.Status.READY:
+            return None  # someone got there first
+        extract = Extract.objects.create(
+            agreement=agreement,
+            project=agreement.project,
+            number=latest.number + 1,
+            formats=list(latest.formats),
+            created_by=agreement.project.liaison,
+            created_at=at,
+            risk_k=risk_k(),
+            risk_limit=risk_limit(),
+        )
+        extract.job = job_create(actor=None, kind=BUILD_JOB, params={"extract": extract.pk})
+        extract.save(update_fields=["job"])
+        audit_record(
+            actor=None,
+            action="extracts.refresh_queued",
+            target=extract,
+            summary={
+                "agreement": agreement.pk,
+                "previous": latest.pk,
+                "number": extract.number,
+                "interval": refresh_interval(schedule).describe(),
+            },
+        )
+    return extract
 
 
 # The workspace ------------------------------------------------------------------------------

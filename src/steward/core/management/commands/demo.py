@@ -22,6 +22,7 @@ from steward.agreements.demo import agreements_seed
 from steward.catalog.demo import demo_data_ensure
 from steward.core.demo import DEMO_PASSWORD, current_code, personas_seed, totp_secret_for
 from steward.core.personas import PERSONAS_BY_KEY
+from steward.extracts.demo import extracts_demo_seed
 from steward.linkage.demo import linkage_demo_seed
 from steward.outputs.demo import outputs_demo_seed
 from steward.outputs.findings_demo import findings_seed
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         requests_seed()
         agreements_seed()
         linkage_demo_seed(stdout=self.stdout)
+        extracts_demo_seed(stdout=self.stdout)
         outputs_demo_seed(stdout=self.stdout)
         findings_seed(stdout=self.stdout)
         self._print_logins(people)
