@@ -49,14 +49,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        actor = acting_steward(options["email"], options["from_agency"])
-        truth = options["truth"]
         band = options["review_band"]
         if band is not None:
             try:
                 band = review_band_check(band, threshold=LinkageConfig().threshold)
             except ValidationError as error:
                 raise CommandError(f"--review-band: {' '.join(error.messages)}") from None
+        actor = acting_steward(options["email"], options["from_agency"])
+        truth = options["truth"]
         try:
             job = linkage_run_start(
                 actor=actor,
