@@ -112,7 +112,7 @@ def test_a_rate_report_shows_rates_not_counts(state_tables):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"measure": "wages"}, "measure"),
+        ({"measure": "height"}, "measure"),
         ({"places": ("county",)}, "places"),
         ({"places": (), "group": ""}, "at least one"),
         ({"group": "height"}, "group"),

@@ -87,20 +87,65 @@ class FindingQuestion(models.Model):
         return f"{self.finding_id} {self.get_extent_display()} {self.question_id}"
 
 
+class UseSurvey(models.Model):
+    """A standing, periodic ask: every so many days a district contact is mailed a new form
+    link asking how the district used a published finding."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="surveys")
+    district_name = models.CharField(max_length=200)
+    contact_email = models.EmailField(help_text="Who in the district receives the form link.")
+    every_days = models.PositiveIntegerField(
+        default=365, help_text="Days between two asks (365: once a school year)."
+    )
+    next_ask_on = models.DateField(help_text="The day the next form link is mailed.")
+    last_asked_on = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["next_ask_on", "pk"]
+        indexes = [models.Index(fields=["active", "next_ask_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.district_name} on {self.finding_id}, every {self.every_days} days"
+
+
 class UseInvitation(models.Model):
-    """A form link the research office sends a district to say how it used a finding."""
+    """A form link a district uses to say how it used a finding: made by the research office
+    (the answer goes straight to the public log) or mailed by a periodic ask (the answer waits
+    for the research office to confirm it)."""
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="invitations")
     district_name = models.CharField(max_length=200)
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
+    survey = models.ForeignKey(
+        UseSurvey, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    answer = models.JSONField(
+        default=dict, blank=True, help_text="A mailed link's answer, held until it is confirmed."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    use = models.ForeignKey(
+        "portal.ResearchUse", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.district_name} on {self.finding_id}"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return bool(self.answer) and self.decided_at is None

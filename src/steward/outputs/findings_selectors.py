@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from steward.accounts.roles import Role
-from steward.outputs.models import Finding, FindingQuestion, Output
+from steward.outputs.models import Finding, FindingQuestion, Output, UseInvitation
 from steward.portal.models import ResearchUse
 
 
@@ -85,3 +85,18 @@ def finding_table_downloadable(finding: Finding, release_id: int) -> Any:
         .select_related("release")
         .get()
     )
+
+
+def attachable_uses(finding: Finding) -> QuerySet[ResearchUse]:
+    """Recorded uses that may have drawn on the finding: tied to no finding yet, and to no
+    project or to the finding's own."""
+    return (
+        ResearchUse.objects.filter(finding=None)
+        .filter(Q(project=None) | Q(project=finding.project_id))
+        .order_by("-used_on", "-pk")
+    )
+
+
+def uses_awaiting_confirmation(finding: Finding) -> QuerySet[UseInvitation]:
+    """Answers through mailed form links that the research office has not yet decided."""
+    return UseInvitation.objects.filter(finding=finding, decided_at=None).exclude(answer={})

@@ -244,6 +244,32 @@ def use_invitation_create(*, actor: User, finding: Finding, district_name: str) 
     return invitation
 
 
+def _checked_answer(kind: str, description: str, used_on: date) -> None:
+    if kind not in (ResearchUse.Kind.DISTRICT, ResearchUse.Kind.POLICY):
+        raise ValidationError({"kind": "A district reports a district use or a policy decision."})
+    if not description.strip():
+        raise ValidationError({"description": "Say how the finding was used."})
+    if used_on > timezone.localdate():
+        raise ValidationError({"used_on": "The date of the use cannot be in the future."})
+
+
+def _district_use(invitation: UseInvitation, answer: dict[str, Any], recorder: Any) -> ResearchUse:
+    finding = invitation.finding
+    use = ResearchUse(
+        kind=answer["kind"],
+        description=answer["description"],
+        used_by=invitation.district_name,
+        used_on=date.fromisoformat(answer["used_on"]),
+        source=answer["source"] or f"Reported by {invitation.district_name} through its form link",
+        project=finding.project,
+        finding=finding,
+        recorded_by=recorder,
+    )
+    use.full_clean(exclude=["recorded_by"])
+    use.save()
+    return use
+
+
 def finding_use_report(
     *,
     actor: Any,
@@ -252,46 +278,128 @@ def finding_use_report(
     description: str,
     used_on: date,
     source: str,
-) -> ResearchUse:
-    """A district's answer through its form link: a use in the public research-use log."""
-    if kind not in (ResearchUse.Kind.DISTRICT, ResearchUse.Kind.POLICY):
-        raise ValidationError({"kind": "A district reports a district use or a policy decision."})
-    if not description.strip():
-        raise ValidationError({"description": "Say how the finding was used."})
-    if used_on > timezone.localdate():
-        raise ValidationError({"used_on": "The date of the use cannot be in the future."})
-    finding = invitation.finding
-    use = ResearchUse(
-        kind=kind,
-        description=description.strip(),
-        used_by=invitation.district_name,
-        used_on=used_on,
-        source=source.strip() or f"Reported by {invitation.district_name} through its form link",
-        project=finding.project,
-        finding=finding,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-    )
-    use.full_clean(exclude=["recorded_by"])
+) -> ResearchUse | None:
+    """A district's answer through its form link. A link the research office made goes
+    straight into the public research-use log; a link mailed by a periodic ask holds its answer
+    until the research office confirms it (returns None then)."""
+    _checked_answer(kind, description, used_on)
+    answer = {
+        "kind": kind,
+        "description": description.strip(),
+        "used_on": used_on.isoformat(),
+        "source": source.strip()[:500],
+    }
+    recorder = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
     with transaction.atomic():
-        use.save()
-        UseInvitation.objects.filter(pk=invitation.pk).update(answered_at=timezone.now())
+        if invitation.survey_id is not None:
+            held = UseInvitation.objects.filter(pk=invitation.pk, answered_at=None).update(
+                answer=answer, answered_at=now
+            )
+            if held != 1:
+                raise ValidationError("This form link has been answered already.")
+            invitation.answer, invitation.answered_at = answer, now
+            audit_record(
+                actor=actor,
+                action="research_use.reported_for_confirmation",
+                target=invitation,
+                summary={"finding": invitation.finding_id, "kind": kind},
+            )
+            return None
+        use = _district_use(invitation, answer, recorder)
+        UseInvitation.objects.filter(pk=invitation.pk).update(answered_at=now, use=use)
         audit_record(
             actor=actor,
             action="research_use.reported",
             target=use,
-            summary={"finding": finding.pk, "invitation": invitation.pk, "kind": kind},
+            summary={"finding": invitation.finding_id, "invitation": invitation.pk, "kind": kind},
+        )
+    return use
+
+
+def finding_use_decide(
+    *, actor: User, invitation: UseInvitation, confirm: bool
+) -> ResearchUse | None:
+    """The research office confirms a held answer (it enters the public log) or declines it."""
+    if not actor.has_perm("portal.record_research_use"):
+        raise PermissionDenied("The research office keeps the research-use log.")
+    if not invitation.awaits_confirmation:
+        raise ValidationError("This answer is not waiting for confirmation.")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = UseInvitation.objects.filter(pk=invitation.pk, decided_at=None).update(
+            decided_at=now, decided_by=actor
+        )
+        if changed != 1:
+            raise ValidationError("Someone else decided this answer first.")
+        invitation.decided_at, invitation.decided_by = now, actor
+        use = _district_use(invitation, invitation.answer, actor) if confirm else None
+        if use is not None:
+            UseInvitation.objects.filter(pk=invitation.pk).update(use=use)
+            invitation.use = use
+        audit_record(
+            actor=actor,
+            action="research_use.confirmed" if confirm else "research_use.declined",
+            target=invitation,
+            summary={"finding": invitation.finding_id, "use": use.pk if use else None},
+        )
+    return use
+
+
+def finding_use_record(
+    *,
+    actor: User,
+    finding: Finding,
+    kind: str,
+    description: str,
+    used_by: str,
+    used_on: date,
+    source: str,
+    source_url: str = "",
+) -> ResearchUse:
+    """Record a use the research office learned of directly against the finding it drew on."""
+    if not actor.has_perm("portal.record_research_use"):
+        raise PermissionDenied("The research office keeps the research-use log.")
+    if not finding.is_published:
+        raise ValidationError("A use draws on a published finding.")
+    use = ResearchUse(
+        kind=kind,
+        description=description.strip(),
+        used_by=used_by.strip(),
+        used_on=used_on,
+        source=source.strip(),
+        source_url=source_url.strip(),
+        project=finding.project,
+        finding=finding,
+        recorded_by=actor,
+    )
+    use.full_clean()
+    with transaction.atomic():
+        use.save()
+        audit_record(
+            actor=actor,
+            action="research_use.recorded",
+            target=use,
+            summary={"kind": kind, "project": finding.project_id, "finding": finding.pk},
         )
     return use
 
 
 def research_use_attach(*, actor: User, use: ResearchUse, finding: Finding) -> ResearchUse:
-    """Say which published finding a recorded use drew on."""
+    """Say which published finding a recorded use drew on (a use of another project, or one
+    already tied to a finding, is refused)."""
     if not actor.has_perm("portal.record_research_use"):
         raise PermissionDenied("The research office keeps the research-use log.")
     if not finding.is_published:
         raise ValidationError("A use draws on a published finding.")
+    if use.project_id not in (None, finding.project_id):
+        raise ValidationError("This use is recorded against another project.")
     with transaction.atomic():
-        ResearchUse.objects.filter(pk=use.pk).update(finding=finding, project=finding.project)
+        changed = ResearchUse.objects.filter(pk=use.pk, finding=None).update(
+            finding=finding, project=finding.project
+        )
+        if changed != 1:
+            raise ValidationError("This use is already tied to a finding.")
         use.finding, use.project = finding, finding.project
         audit_record(
             actor=actor, action="research_use.attached", target=use, summary={"finding": finding.pk}

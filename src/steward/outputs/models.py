@@ -181,7 +181,13 @@ def population_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-from steward.outputs.findings_models import Finding, FindingQuestion, UseInvitation  # noqa: E402
+from steward.outputs.findings_models import (  # noqa: E402
+    Finding,
+    FindingQuestion,
+    UseInvitation,
+    UseSurvey,
+)
+from steward.outputs.report_models import ReportRun  # noqa: E402
 from steward.outputs.review_models import Output, OutputCheck  # noqa: E402
 
 __all__ = [
@@ -192,6 +198,8 @@ __all__ = [
     "OutputCheck",
     "ProtectedTable",
     "Release",
+    "ReportRun",
     "UseInvitation",
+    "UseSurvey",
     "population_key",
 ]

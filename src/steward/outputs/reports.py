@@ -13,13 +13,21 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
-from steward.dataplane.sdc import DisclosureRules
+from steward.dataplane.sdc import DisclosureRules, TableError, protect_magnitude_rows
 from steward.dataplane.warehouse import query
-from steward.outputs.tables import REASON_TEXT, LeafTable, ProtectedResult, protect_table
+from steward.outputs.tables import (
+    COMPLEMENTARY,
+    REASON_TEXT,
+    LeafTable,
+    ProtectedResult,
+    protect_table,
+    published_certificate,
+)
 
 SEA_DATASETS = ("enrollment", "attendance", "assessments", "exits")
 PLACES = ("year", "district", "school", "grade")
@@ -43,6 +51,32 @@ class Measure:
     sql: str  # FROM/WHERE part over `e` (enrollment) and the others; n and d are computed
     numerator: str
     denominator: str = ""
+    prelude: str = ""  # a WITH clause the FROM part reads
+    magnitude: str = ""  # per-student amount: the cells hold its total, protected as magnitudes
+
+
+# Outcomes after school follow the SEA's graduates (grade 12, school year Y) into the other
+# agencies' records through the crosswalk (`links`: student_id, agency, other_id). A cohort is
+# reported only when the outcome's records cover its whole window, so a missing year never
+# reads as "not enrolled" or "not employed".
+GRADUATES = (
+    "e JOIN exits x ON x.school_year = e.school_year AND x.student_id = e.student_id "
+    "WHERE CAST(x.grade AS VARCHAR) = '12' AND x.exit_type = 'GRAD'"
+)
+COLLEGE_PRELUDE = (
+    "WITH college AS (SELECT DISTINCT l.student_id, p.school_year FROM links l "
+    "JOIN ps_enrollment p ON p.ps_student_id = l.other_id WHERE l.agency = 'postsecondary')"
+)
+# The four quarters after a June graduation: Q3 of the calendar year the school year ends in
+# (Y + 1) through Q2 of the next. Quarter index q = 4 * year + quarter - 1; its cohort is
+# floor((q - 2) / 4) - 1.
+EARNINGS_PRELUDE = (
+    "WITH earned AS (SELECT l.student_id, "
+    "CAST(floor((w.year * 4 + w.quarter - 3) / 4) AS INTEGER) - 1 AS cohort, "
+    "sum(w.wages) AS wages FROM links l JOIN wages w ON w.wf_person_id = l.other_id "
+    "WHERE l.agency = 'workforce' GROUP BY 1, 2)"
+)
+WAGES_COVER = "(e.school_year + 1) * 4 + 5 <= (SELECT max(year * 4 + quarter - 1) FROM wages)"
 
 
 MEASURES = {
@@ -79,6 +113,47 @@ MEASURES = {
         "sum(CASE WHEN x.exit_type = 'GRAD' THEN 1 ELSE 0 END)",
         "count(*)",
     ),
+    "postsecondary_enrollment": Measure(
+        "College enrollment rate: graduates enrolled in a Lakeland college in the school year "
+        "after graduating (linked records)",
+        ("enrollment", "exits", "links", "ps_enrollment"),
+        f"{GRADUATES} AND e.school_year + 1 <= (SELECT max(school_year) FROM ps_enrollment)",  # noqa: S608
+        "count(DISTINCT c.student_id)",
+        "count(DISTINCT e.student_id)",
+        prelude=COLLEGE_PRELUDE,
+    ),
+    "employment": Measure(
+        "Employment rate: graduates with Lakeland wages in the four quarters after graduating "
+        "(linked records)",
+        ("enrollment", "exits", "links", "wages"),
+        f"{GRADUATES} AND {WAGES_COVER}",
+        "count(DISTINCT w.student_id)",
+        "count(DISTINCT e.student_id)",
+        prelude=EARNINGS_PRELUDE,
+    ),
+    "wages": Measure(
+        "Average wages of employed graduates in the four quarters after graduating, in dollars "
+        "(linked records)",
+        ("enrollment", "exits", "links", "wages"),
+        f"{GRADUATES} AND {WAGES_COVER}",
+        "",
+        prelude=EARNINGS_PRELUDE,
+        magnitude="w.wages",
+    ),
+}
+# The FROM part's joins to the outcome each measure needs (after its base joins).
+OUTCOME_JOINS = {
+    "postsecondary_enrollment": (
+        " LEFT JOIN college c ON c.student_id = e.student_id AND c.school_year = e.school_year + 1"
+    ),
+    "employment": " LEFT JOIN earned w ON w.student_id = e.student_id AND w.cohort = e.school_year",
+    "wages": " JOIN earned w ON w.student_id = e.student_id AND w.cohort = e.school_year",
+}
+LINKED_NAMES = {
+    "links": "a crosswalk linking the SEA's students to the other agency (a data steward's "
+    "accepted linkage run)",
+    "ps_enrollment": "postsecondary enrollment",
+    "wages": "workforce wage records",
 }
 
 
@@ -126,6 +201,21 @@ class ReportSpec:
             "district": self.district,
         }
 
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> ReportSpec:
+        """The inverse of `to_query` (a stored or linked specification)."""
+        try:
+            return cls(
+                measure=query["measure"],
+                places=tuple(p for p in query.get("places", "").split(",") if p),
+                group=query.get("group", ""),
+                first_year=int(query["first_year"]),
+                last_year=int(query["last_year"]),
+                district=query.get("district", ""),
+            )
+        except (KeyError, ValueError):
+            raise ReportError("the report's specification is incomplete") from None
+
     def to_summary(self) -> dict[str, Any]:
         return {**self.to_query(), "first_year": self.first_year, "last_year": self.last_year}
 
@@ -161,27 +251,65 @@ def _dim_sql(dim: str) -> str:
     return f"CAST(e.{dim} AS VARCHAR)"
 
 
-def leaf_counts(spec: ReportSpec, tables: Mapping[str, pa.Table]) -> pa.Table:
-    """The finest cells: one row per combination present, with n (and d for a rate)."""
-    measure = MEASURES[spec.measure]
-    missing = [name for name in measure.datasets if name not in tables]
-    if missing:
-        raise ReportError(f"the warehouse holds no {', '.join(missing)} for these years")
-    dims = spec.dims
-    select = ", ".join(f'{_dim_sql(d)} AS "{d}"' for d in dims)
+def _from_where(spec: ReportSpec, measure: Measure) -> str:
+    body = measure.sql
     where = [f"e.school_year BETWEEN {int(spec.first_year)} AND {int(spec.last_year)}"]
     if spec.district:
-        where.append("CAST(e.district_id AS VARCHAR) = $district")
-    body = measure.sql
+        where.append("CAST(e.district_id AS VARCHAR) = " + _quoted(spec.district))
+    if spec.measure in OUTCOME_JOINS:
+        head, _, tail = body.partition(" WHERE ")
+        body = f"{head}{OUTCOME_JOINS[spec.measure]} WHERE {tail}"
     joiner = " AND " if " WHERE " in f" {body} " else " WHERE "
-    body = body + joiner + " AND ".join(where)
-    d = f", {measure.denominator} AS d" if measure.denominator else ""
-    group_by = ", ".join(str(i + 1) for i in range(len(dims)))
+    return body + joiner + " AND ".join(where)
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _missing(measure: Measure, tables: Mapping[str, pa.Table]) -> None:
+    missing = [name for name in measure.datasets if name not in tables]
+    if missing:
+        named = ", ".join(LINKED_NAMES.get(name, name) for name in missing)
+        raise ReportError(f"the warehouse holds no {named} for these years")
+
+
+def leaf_counts(spec: ReportSpec, tables: Mapping[str, pa.Table]) -> pa.Table:
+    """The finest cells: one row per combination present, with n (and d for a rate); for a
+    magnitude (wages), one row per contributing student with its amount `m`."""
+    measure = MEASURES[spec.measure]
+    _missing(measure, tables)
+    dims = spec.dims
+    select = ", ".join(f'{_dim_sql(d)} AS "{d}"' for d in dims)
+    body = _from_where(spec, measure)
     # Every name comes from the fixed lists above; the one free value (district) is quoted.
-    sql = f"SELECT {select}, {measure.numerator} AS n{d} FROM {body} GROUP BY {group_by}"  # noqa: S608
-    if spec.district:
-        sql = sql.replace("$district", "'" + spec.district.replace("'", "''") + "'")
+    if measure.magnitude:
+        sql = f"{measure.prelude} SELECT {select}, {measure.magnitude} AS m FROM {body}"  # noqa: S608
+    else:
+        d = f", {measure.denominator} AS d" if measure.denominator else ""
+        group_by = ", ".join(str(i + 1) for i in range(len(dims)))
+        sql = (
+            f"{measure.prelude} SELECT {select}, {measure.numerator} AS n{d} "  # noqa: S608
+            f"FROM {body} GROUP BY {group_by}"
+        )
     return query(sql, {("e" if k == "enrollment" else k): v for k, v in tables.items()})
+
+
+def estimate_cells(spec: ReportSpec, leaves: pa.Table) -> int:
+    """The protected table's size, margins included, from its leaf cells: each dimension's
+    codes and its total; schools nest within districts when both are asked for."""
+    import pyarrow.compute as pc
+
+    sizes = {d: len(pc.unique(leaves[d])) for d in spec.dims}
+    cells = 1
+    for d in spec.dims:
+        if d == "school" and "district" in sizes:
+            continue
+        if d == "district" and "school" in sizes:
+            cells *= sizes["district"] + sizes["school"] + 1
+        else:
+            cells *= sizes[d] + 1
+    return cells
 
 
 def build_report(
@@ -195,6 +323,8 @@ def build_report(
     if leaves.num_rows == 0:
         raise ReportError("no students match this report (check the years and the district)")
     measure = MEASURES[spec.measure]
+    if measure.magnitude:
+        return _build_magnitude(spec, leaves, rules, rule_versions)
     data = leaves.to_pydict()
     dims = spec.dims
     rows = tuple(
@@ -221,6 +351,41 @@ def build_report(
         n_cells=result.protection.table.n_cells,
         n_suppressed=result.protection.n_suppressed,
         true_counts=[float(v) for v in result.protection.table.flat_values],
+    )
+
+
+def _build_magnitude(
+    spec: ReportSpec, leaves: pa.Table, rules: DisclosureRules, rule_versions: Sequence[dict]
+) -> Report:
+    """Wages: one row per employed graduate in, each cell's protected average out."""
+    dims = spec.dims
+    data = leaves.to_pydict()
+    units = [
+        {**{d: str(data[d][i]) for d in dims}, "m": data["m"][i]} for i in range(len(data["m"]))
+    ]
+    try:
+        result = protect_magnitude_rows(units, dims, "m", rules, name="report")
+    except TableError as error:
+        raise ReportError(str(error)) from None
+    protection = result.protection
+    primary = {c.cell: c.reason for c in protection.audit.cells}
+    rows, reasons = [], {}
+    for i, (codes, shown) in enumerate(result.cells):
+        hidden = bool(protection.suppressed[i])
+        rows.append({"codes": codes, "value": shown, "suppressed": hidden})
+        if hidden:
+            why = primary.get(i) or COMPLEMENTARY
+            reasons[i] = ", ".join(REASON_TEXT.get(r, r) for r in why.split(","))
+    issued_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return Report(
+        spec=spec,
+        columns=[*dims, "average_wages"],
+        rows=rows,
+        reasons=reasons,
+        certificate=published_certificate(protection.certificate(issued_at), rule_versions),
+        n_cells=protection.table.n_cells,
+        n_suppressed=protection.n_suppressed,
+        true_counts=[float(v) for v in protection.table.contributors],
     )
 
 

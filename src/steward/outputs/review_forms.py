@@ -154,3 +154,48 @@ class UseReportForm(forms.Form):
     source = forms.CharField(
         max_length=500, required=False, label="Where it is recorded (minutes, a plan), optional"
     )
+
+
+class AttachUseForm(forms.Form):
+    use = forms.ModelChoiceField(
+        queryset=ResearchUse.objects.none(), label="A recorded use that drew on this finding"
+    )
+
+    def __init__(self, *args, finding=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from steward.outputs.findings_selectors import attachable_uses
+
+        if finding is not None:
+            self.fields["use"].queryset = attachable_uses(finding)
+
+
+class FindingUseForm(forms.ModelForm):
+    source_url = forms.URLField(
+        max_length=500, required=False, assume_scheme="https", label="Address (URL) of the source"
+    )
+
+    class Meta:
+        model = ResearchUse
+        fields = ["kind", "description", "used_by", "used_on", "source", "source_url"]
+        labels = {"used_on": "Date of the use"}
+        widgets = {
+            "used_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SurveyForm(forms.Form):
+    district_name = forms.CharField(max_length=200, label="District")
+    contact_email = forms.EmailField(label="District contact's email address")
+    every_days = forms.IntegerField(
+        min_value=30, max_value=3 * 365, initial=365, label="Ask again every (days)"
+    )
+    first_ask_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="First ask on (empty: today)",
+    )
+
+
+class UseDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])

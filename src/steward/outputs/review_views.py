@@ -3,6 +3,8 @@ SEA builds protected reports, and findings go through review to the public porta
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,8 +22,13 @@ from steward.outputs.findings_selectors import (
     published_findings,
 )
 from steward.outputs.findings_services import publication_blockers
-from steward.outputs.models import Finding, Output, UseInvitation
-from steward.outputs.report_services import report_build, report_years
+from steward.outputs.models import Finding, Output, ReportRun, UseInvitation
+from steward.outputs.report_services import (
+    INLINE_CELLS,
+    report_of_run,
+    report_start,
+    report_years,
+)
 from steward.outputs.reports import GROUPS, ReportError, ReportSpec, chart_points, chart_svg_uri
 from steward.outputs.reports import report_csv as report_csv_text
 from steward.outputs.review_forms import (
@@ -199,6 +206,19 @@ def _report_spec(form: ReportForm) -> ReportSpec:
     )
 
 
+def _report_context(built, chart: str = "") -> dict:
+    rows = [{**row, "reason": built.reasons.get(i, "")} for i, row in enumerate(built.rows)]
+    return {"report": built, "rows": rows, "chart": chart}
+
+
+def _chart(built) -> str:
+    spec = built.spec
+    label = (spec.places or (spec.group,))[0] if spec.places or spec.group else ""
+    return chart_svg_uri(
+        chart_points(built), GROUPS.get(label, label.capitalize()), built.measure.label
+    )
+
+
 @requires("outputs.build_reports")
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
@@ -210,33 +230,19 @@ def report(request: HttpRequest) -> HttpResponse:
         "last_year": years[-1] if years else 2024,
     }
     form = ReportForm(request.GET or None, initial=initial)
-    built, chart, error = None, "", ""
+    context = {"form": form, "report": None, "rows": [], "chart": "", "error": ""}
     if request.GET and form.is_valid():
         try:
-            spec = _report_spec(form)
-            built = report_build(actor=request.user, spec=spec)
+            started = report_start(actor=request.user, spec=_report_spec(form))
         except ReportError as problem:
-            error = str(problem)
+            context["error"] = str(problem)
         else:
-            label = (spec.places or (spec.group,))[0] if spec.places or spec.group else ""
-            chart = chart_svg_uri(
-                chart_points(built), GROUPS.get(label, label.capitalize()), built.measure.label
-            )
-    rows = (
-        [{**row, "reason": built.reasons.get(i, "")} for i, row in enumerate(built.rows)]
-        if built
-        else []
-    )
-    context = {
-        "form": form,
-        "report": built,
-        "rows": rows,
-        "chart": chart,
-        "error": error,
-        "years": years,
-        "query": request.GET.urlencode(),
-    }
-    return render(request, "outputs/reports/report.html", context, status=400 if error else 200)
+            if isinstance(started, ReportRun):
+                return redirect("outputs:report_run", pk=started.pk)
+            context.update(_report_context(started, _chart(started)))
+    context.update(years=years, query=request.GET.urlencode(), inline_cells=INLINE_CELLS)
+    status = 400 if context["error"] else 200
+    return render(request, "outputs/reports/report.html", context, status=status)
 
 
 @requires("outputs.build_reports")
@@ -247,12 +253,52 @@ def report_download(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     try:
-        built = report_build(actor=request.user, spec=_report_spec(form))
+        built = report_start(actor=request.user, spec=_report_spec(form))
     except ReportError:
         raise Http404 from None
+    if isinstance(built, ReportRun):  # too large to protect now: its page follows the job
+        return redirect("outputs:report_run", pk=built.pk)
+    return _csv_response(built)
+
+
+def _csv_response(built) -> HttpResponse:
     response = HttpResponse(report_csv_text(built), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="report-{built.spec.measure}.csv"'
     return response
+
+
+def _own_run(request: HttpRequest, pk: int) -> ReportRun:
+    return get_object_or_404(
+        ReportRun.objects.select_related("job").filter(created_by=request.user), pk=pk
+    )
+
+
+@requires("outputs.build_reports")
+@require_GET
+def report_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large report's page: the job's progress while it builds, then the protected table."""
+    run = _own_run(request, pk)
+    if request.headers.get("HX-Request"):
+        if run.status != ReportRun.Status.BUILDING:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"  # the table is ready: load the whole page
+            return response
+        return render(request, "outputs/reports/_run_progress.html", {"run": run})
+    context = {"run": run, "query": urlencode(run.spec), "error": run.error}
+    if run.status == ReportRun.Status.READY:
+        built = report_of_run(run)
+        context.update(_report_context(built, _chart(built)))
+    return render(request, "outputs/reports/run.html", context)
+
+
+@requires("outputs.build_reports")
+@require_GET
+def report_run_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored protected table of a large report, as CSV."""
+    run = _own_run(request, pk)
+    if run.status != ReportRun.Status.READY:
+        raise Http404
+    return _csv_response(report_of_run(run))
 
 
 # Findings: the workspace ------------------------------------------------------------------------
@@ -454,7 +500,7 @@ def use_report(request: HttpRequest, token: str) -> HttpResponse:
     form = UseReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            findings_services.finding_use_report(
+            use = findings_services.finding_use_report(
                 actor=request.user if request.user.is_authenticated else None,
                 invitation=invitation,
                 **form.cleaned_data,
@@ -462,7 +508,12 @@ def use_report(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:
-            messages.success(request, "Thank you: your use is in the public research-use log.")
+            messages.success(
+                request,
+                "Thank you: your use is in the public research-use log."
+                if use is not None
+                else "Thank you: the research office will add your use to the public log.",
+            )
             response = redirect("outputs:finding", pk=invitation.finding_id)
             response.status_code = 303
             return response

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from steward.outputs import review_views as review
+from steward.outputs import use_views as uses
 from steward.outputs import views
 
 app_name = "outputs"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("workspace/outputs/<int:pk>/withdraw/", review.output_withdraw, name="output_withdraw"),
     path("workspace/reports/", review.report, name="report"),
     path("workspace/reports/report.csv", review.report_download, name="report_csv"),
+    path("workspace/reports/<int:pk>/", review.report_run, name="report_run"),
+    path("workspace/reports/<int:pk>/report.csv", review.report_run_csv, name="report_run_csv"),
     path("workspace/findings/", review.findings_workspace, name="findings_workspace"),
     path("workspace/findings/new/", review.finding_new, name="finding_new"),
     path("workspace/findings/<int:pk>/", review.finding_workspace, name="finding_workspace"),
@@ -30,6 +33,26 @@ urlpatterns = [
     path("workspace/findings/<int:pk>/clear/", review.finding_clear, name="finding_clear"),
     path("workspace/findings/<int:pk>/publish/", review.finding_publish, name="finding_publish"),
     path("workspace/findings/<int:pk>/invite/", review.finding_invite, name="finding_invite"),
+    path("workspace/findings/<int:pk>/uses/", uses.finding_uses, name="finding_uses"),
+    path(
+        "workspace/findings/<int:pk>/uses/attach/",
+        uses.finding_use_attach,
+        name="finding_use_attach",
+    ),
+    path(
+        "workspace/findings/<int:pk>/uses/new/", uses.finding_use_record, name="finding_use_record"
+    ),
+    path(
+        "workspace/findings/<int:pk>/uses/ask/",
+        uses.finding_survey_create,
+        name="finding_survey_create",
+    ),
+    path("workspace/findings/asks/<int:pk>/stop/", uses.finding_survey_stop, name="survey_stop"),
+    path(
+        "workspace/findings/answers/<int:pk>/decide/",
+        uses.finding_use_decide,
+        name="finding_use_decide",
+    ),
     path("findings/", review.findings, name="findings"),
     path("findings/<int:pk>/", review.finding, name="finding"),
     path("findings/<int:pk>/finding.pdf", review.finding_pdf_download, name="finding_pdf"),

@@ -10,7 +10,7 @@ from .ledger import LedgerAudit, Release, audit_with_ledger, release_from_protec
 from .microdata import anonymize, k_anonymity, l_diversity
 from .outputs import OutputCheck, check_counts, check_regression, check_table
 from .protect import Protection, display_values, protect
-from .rows import ProtectedRows, protect_rows
+from .rows import ProtectedRows, protect_magnitude_rows, protect_rows
 from .rules import DisclosureRules, RulesError, plain_language, strictest
 from .table import Dimension, Table, TableError, build_table, read_leaf_csv, table_from_leaf_cells
 
@@ -42,6 +42,7 @@ __all__ = [
     "plain_language",
     "protect",
     "protect_csv",
+    "protect_magnitude_rows",
     "protect_rows",
     "read_leaf_csv",
     "release_from_protection",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .protect import Protection, display_values, protect
+from .protect import SUPPRESSED, Protection, display_values, protect
 from .rules import DisclosureRules
 from .table import TOTAL, Dimension, TableError, all_code_tuples, build_table
 
@@ -153,3 +153,52 @@ def _split(group: list[str], code: str, dim: Dimension) -> list[str]:
         values[column] = value
         index = dim.parents[index]
     return list(values.values())
+
+
+def protect_magnitude_rows(
+    rows: Sequence[Mapping[str, Any]],
+    dims: Sequence[str],
+    amount: str,
+    rules: DisclosureRules,
+    method: str = "auto",
+    name: str = "table",
+    rounding: float = 100.0,
+) -> ProtectedRows:
+    """Protect a magnitude table (wages, hours) from one row per contributor, and publish each
+    cell's average per contributor, rounded to ``rounding``; "*" where hidden.
+
+    Cells are sensitive under the threshold (too few contributors), dominance and p% rules, and
+    complementary suppression protects their totals as for counts. The average of a published
+    cell reveals no more than its total, which the rules allow to be published.
+    """
+    clean: list[dict[str, str]] = []
+    amounts: list[float] = []
+    for line_no, raw in enumerate(rows, start=2):
+        row = {d: str(raw[d]).strip() for d in dims}
+        if any(row[d] == TOTAL for d in dims):
+            raise TableError(f"{name}, line {line_no}: {TOTAL!r} is reserved")
+        try:
+            value = float(raw[amount])
+        except (TypeError, ValueError):
+            raise TableError(f"{name}, line {line_no}: {amount!r} is not a number") from None
+        if value < 0:
+            raise TableError(f"{name}, line {line_no}: {amount!r} must not be negative")
+        clean.append(row)
+        amounts.append(value)
+    groups = _nesting(clean, dims)
+    columns, parent_maps = _columns(clean, groups, {})
+    table = build_table(columns, parent_maps, magnitude=amounts, top_n=max(rules.n, 2))
+    protection = protect(table, rules, method=method)
+    totals, counts = table.flat_values, table.contributors
+    shown = [
+        SUPPRESSED
+        if protection.suppressed[i] or counts[i] == 0
+        else f"{round(totals[i] / counts[i] / rounding) * rounding:.0f}"
+        for i in range(table.n_cells)
+    ]
+    cells = [
+        ([v for g, c, dim in zip(groups, codes, table.dimensions, strict=True)
+          for v in _split(g, c, dim)], shown[i])
+        for i, codes in enumerate(all_code_tuples(table))
+    ]  # fmt: skip
+    return ProtectedRows(protection, [*(d for g in groups for d in g), f"average_{amount}"], cells)

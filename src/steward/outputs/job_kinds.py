@@ -1,0 +1,36 @@
+"""The report job: a large report built and protected in the background."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.core.jobs import JobError, Progress, job_kind
+from steward.dataplane.warehouse import WarehouseError
+from steward.outputs.models import ReportRun
+from steward.outputs.report_services import (
+    REPORT_JOB,
+    report_run_build,
+    report_run_failed,
+)
+from steward.outputs.reports import ReportError
+
+
+@job_kind(REPORT_JOB, title="Build and protect a report")
+def build_report_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
+    """Params: run (the id of the ReportRun row made by `report_start`)."""
+    run = ReportRun.objects.select_related("created_by").get(pk=params["run"])
+
+    def step(done: int, total: int, line: str) -> None:
+        progress.update(done, total)
+        progress.log(line)  # counts of cells only
+
+    try:
+        report_run_build(run, step)
+    except (ReportError, WarehouseError) as error:
+        report_run_failed(run, str(error))
+        raise JobError(str(error)) from None
+    except Exception:
+        report_run_failed(run, "internal error; see the server log")
+        raise
+    run.refresh_from_db()
+    return {"report": run.pk, "cells": run.n_cells, "suppressed": run.n_suppressed}
