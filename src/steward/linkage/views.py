@@ -58,6 +58,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
                 from_agency="sea",
                 to_agency=form.cleaned_data["to_agency"],
                 mode=form.cleaned_data["mode"],
+                review_band=form.cleaned_data["review_band"],
             )
         except ValidationError as error:
             form.add_error(None, error)
