@@ -336,7 +336,9 @@ def build_report(
         for i in range(leaves.num_rows)
     )
     leaf = LeafTable("report", tuple(dims), "n", "d" if measure.denominator else "", rows)
-    result: ProtectedResult = protect_table(leaf, rules, rule_versions)
+    # A report is seen inside and never released as such: its certificate is the summary form
+    # (rules, hidden cells, the audit's verdict), not the intervals of every hidden cell.
+    result: ProtectedResult = protect_table(leaf, rules, rule_versions, intervals=False)
     columns = [*dims, "rate" if measure.denominator else "students"]
     reasons = {
         i: ", ".join(REASON_TEXT.get(r, r) for r in reason.split(","))
@@ -382,7 +384,9 @@ def _build_magnitude(
         columns=[*dims, "average_wages"],
         rows=rows,
         reasons=reasons,
-        certificate=published_certificate(protection.certificate(issued_at), rule_versions),
+        certificate=published_certificate(
+            protection.certificate(issued_at, intervals=False), rule_versions
+        ),
         n_cells=protection.table.n_cells,
         n_suppressed=protection.n_suppressed,
         true_counts=[float(v) for v in protection.table.contributors],

@@ -150,9 +150,17 @@ def _whole(text: str | None, name: str, line_no: int, column: str) -> int:
 
 
 def protect_table(
-    leaf: LeafTable, rules: DisclosureRules, rule_versions: Sequence[dict] = ()
+    leaf: LeafTable,
+    rules: DisclosureRules,
+    rule_versions: Sequence[dict] = (),
+    *,
+    intervals: bool = True,
 ) -> ProtectedResult:
-    """Suppress, round and (with a denominator) code rates in one pass; audit; certify."""
+    """Suppress, round and (with a denominator) code rates in one pass; audit; certify.
+
+    ``intervals=False`` certifies without the hidden cells' intervals (the summary form), for
+    tables that are seen inside and never released, such as reports.
+    """
     try:
         result = protect_rows(
             list(leaf.rows), leaf.dims, leaf.count, rules, leaf.denominator or None, name=leaf.name
@@ -168,7 +176,9 @@ def protect_table(
         if hidden:
             reasons[i] = primary.get(i) or COMPLEMENTARY
     issued_at = datetime.now(UTC).isoformat(timespec="seconds")
-    certificate = published_certificate(protection.certificate(issued_at), rule_versions)
+    certificate = published_certificate(
+        protection.certificate(issued_at, intervals=intervals), rule_versions
+    )
     return ProtectedResult(protection, result.columns, out_rows, reasons, certificate)
 
 

@@ -125,13 +125,12 @@ def feasible_intervals(
     """
     suppressed = np.asarray(suppressed, dtype=bool).reshape(-1)
     system = AttackerSystem.build(table.relations, table.flat_values, suppressed)
-    hi = np.zeros(system.suppressed.size)
-    lo = np.zeros(system.suppressed.size)
-    for label in np.unique(system.labels):
-        sub = system.subproblem(int(label))
-        for loc, position in enumerate(sub.variables):
-            hi[position] = sub.solve_extreme(loc, 1)[0][loc]
-            lo[position] = sub.solve_extreme(loc, -1)[0][loc]
+    n = system.suppressed.size
+    # Every cell lies in [0, bound]: a feasible point that reaches 0 (or the bound) proves that
+    # extreme exactly, so one LP pushing many cells at once settles many intervals; each cell
+    # no such point settles gets its own LP, whose optimum is exact.
+    bounds = witness_bounds(system, np.arange(n), np.full(n, system.bound), np.zeros(n))
+    hi, lo = bounds.hi, bounds.lo
     return [
         (int(cell), _clean(lo[i]), None if hi[i] >= system.bound - TOLERANCE else _clean(hi[i]))
         for i, cell in enumerate(system.suppressed)

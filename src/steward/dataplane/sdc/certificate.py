@@ -23,6 +23,7 @@ from .table import Table
 
 CERTIFICATE_VERSION = 1
 PUBLIC = "public"
+SUMMARY = "summary"
 INTERVAL_TOLERANCE = 1e-4
 
 
@@ -77,6 +78,26 @@ def make_public_certificate(
             }
             for cell, lo, hi in feasible_intervals(table, suppressed)
         ],
+    }
+
+
+def make_summary_certificate(
+    table: Table,
+    suppressed: np.ndarray,
+    rules: DisclosureRules,
+    method: str,
+    issued_at: str,
+    result: AuditResult | None = None,
+) -> dict[str, Any]:
+    """The public certificate without the hidden cells' intervals: which cells are hidden, under
+    which rules, and whether the audit passed. For tables seen inside (reports), where nobody
+    reads the intervals and computing them (two LPs per hidden cell) costs most of the time."""
+    suppressed = np.asarray(suppressed, dtype=bool).reshape(-1)
+    result = result or audit(table, suppressed, rules)
+    return {
+        **_header(table, suppressed, rules, method, issued_at, result),
+        "form": SUMMARY,
+        "table": {**_table_entry(table), "structure_sha256": structure_sha256(table)},
     }
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from .attacker import TOLERANCE, AttackerSystem, attacker_bound, cut_coefficients, exact_extreme
-from .audit import audit
+from .audit import AuditResult, audit
 from .primary import Sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -149,12 +149,27 @@ def protect_heuristic(
     start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Line-wise protection followed by LP-guided repair until the audit passes."""
+    return heuristic_with_audit(table, rules, sens, cost, start)[0]
+
+
+def heuristic_with_audit(
+    table: Table,
+    rules: DisclosureRules,
+    sens: Sensitivity,
+    cost: str = "cells",
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple[np.ndarray, AuditResult] | None]:
+    """`protect_heuristic`, also giving its last audit with the mask it audited (the same
+    object as the mask returned when nothing changed after it), so the caller need not audit
+    that mask again."""
     values = table.flat_values
     costs = cell_costs(values, cost)
     mask = sens.sensitive.copy() if start is None else start | sens.sensitive
     mask, protector = protect_lines(table, sens, costs, mask)
+    last = None
     for _ in range(MAX_REPAIR_ROUNDS):
         result = audit(table, mask, rules, exact=False)
+        last = (mask, result)
         if result.passed:
             break
         system = AttackerSystem.build(table.relations, values, mask)
@@ -166,7 +181,11 @@ def protect_heuristic(
             break  # no unsuppressed cell can help: the table cannot be protected further
         mask = protector.run()
     keep = sens.sensitive if start is None else start | sens.sensitive
-    return _prune(table, rules, mask, keep, costs)
+    before = mask.copy()
+    pruned = _prune(table, rules, mask, keep, costs)
+    if last is None or last[0] is not pruned or not np.array_equal(pruned, before):
+        return pruned, None  # the last audit was of another pattern
+    return pruned, last
 
 
 def _prune(table, rules, mask, keep, costs) -> np.ndarray:

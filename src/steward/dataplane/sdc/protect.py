@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .audit import AuditResult, audit
-from .certificate import make_certificate, make_public_certificate
+from .audit import EXACT_AUDIT_LIMIT, AuditResult, audit
+from .certificate import make_certificate, make_public_certificate, make_summary_certificate
 from .exact import protect_exact
-from .heuristic import cell_costs, protect_baseline, protect_heuristic
+from .heuristic import cell_costs, heuristic_with_audit, protect_baseline
 from .primary import sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -45,13 +45,19 @@ class Protection:
     def n_secondary(self) -> int:
         return int((self.suppressed & ~self.primary).sum())
 
-    def certificate(self, issued_at: str, *, public: bool = True) -> dict[str, Any]:
+    def certificate(
+        self, issued_at: str, *, public: bool = True, intervals: bool = True
+    ) -> dict[str, Any]:
         """The audit certificate; ``issued_at`` is supplied by the caller (an ISO timestamp).
 
         The public form may leave with the table; ``public=False`` gives the full form, which
-        holds hidden cells' values and is for internal use only.
+        holds hidden cells' values and is for internal use only. ``intervals=False`` gives the
+        public form without the hidden cells' intervals (the summary form).
         """
-        make = make_public_certificate if public else make_certificate
+        if public and not intervals:
+            make = make_summary_certificate
+        else:
+            make = make_public_certificate if public else make_certificate
         return make(self.table, self.suppressed, self.rules, self.method, issued_at, self.audit)
 
 
@@ -77,15 +83,24 @@ def protect(
     mask, used = None, method
     if method in ("auto", "exact") and (method == "exact" or table.n_cells <= EXACT_CELL_LIMIT):
         mask, used = protect_exact(table, sens, costs, start, time_limit), "exact"
+    checked = None
     if mask is None and method in ("auto", "heuristic"):
-        mask, used = protect_heuristic(table, rules, sens, cost, start), "heuristic"
+        mask, checked = heuristic_with_audit(table, rules, sens, cost, start)
+        used = "heuristic"
     if mask is None and method == "baseline":
         mask = protect_baseline(table, sens) | (start if start is not None else False)
     if mask is None:
         if method == "exact":
             raise TimeoutError("the exact method did not finish within its time limit")
         raise ValueError(f"unknown method {method!r}: use auto, exact, heuristic or baseline")
-    return Protection(table, rules, mask, sens.sensitive, used, cost, audit(table, mask, rules))
+    # The heuristic's last audit is the same audit when it saw this very mask, at the same
+    # exactness: no need to solve its LPs twice.
+    exact = int(mask.sum()) <= EXACT_AUDIT_LIMIT
+    if checked is None or exact or checked[0] is not mask:
+        result = audit(table, mask, rules)
+    else:
+        result = checked[1]
+    return Protection(table, rules, mask, sens.sensitive, used, cost, result)
 
 
 def round_to_base(value: float, base: int) -> int:
