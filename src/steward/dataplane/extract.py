@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from steward.dataplane.atomic import atomic_path, atomic_write_text, fsync_dir
 from steward.dataplane.keys import check_key_id
-from steward.dataplane.pseudonym import hmac_params, hmac_sql
+from steward.dataplane.pseudonym import pseudonym_column
 from steward.dataplane.warehouse import Warehouse, WarehouseError
 
 SEA = "sea"
@@ -410,14 +410,16 @@ def _transform(
 ) -> pa.Table:
     tables: dict[str, pa.Table] = {"src": source}
     joins, where = "", []
+    params: dict[str, str] = {}
     if agency == SEA:
-        key_sql = f"'{SEA}:' || src.\"{person}\""
+        key_sql, prefix = f'CAST(src."{person}" AS VARCHAR)', f"{SEA}:"
         sea_id = f'src."{person}"'
     elif spec.crosswalk is not None:
         tables["xw"] = spec.crosswalk
         # The SEA id of the same person, when linked: one pseudonym for one person everywhere.
         joins = _LINKED.replace("PERSON", person)
-        key_sql = f"coalesce('{SEA}:' || xs.sea_id, $agency || ':' || src.\"{person}\")"
+        key_sql, prefix = f"coalesce('{SEA}:' || xs.sea_id, $agency || ':' || src.\"{person}\")", ""
+        params["agency"] = agency
         sea_id = "xs.sea_id"
     else:
         if population.restricted:
@@ -425,30 +427,28 @@ def _transform(
                 f"the population ({population.describe()}) can be applied to {agency} records "
                 "only through a match the agreement authorizes"
             )
-        key_sql = f"$agency || ':' || src.\"{person}\""
+        key_sql, prefix = f'CAST(src."{person}" AS VARCHAR)', f"{agency}:"
         sea_id = ""
     if population.restricted:
         tables["eligible"] = _eligible(warehouse, population, years)
         where.append(f"{sea_id} IN (SELECT student_id FROM eligible)")  # noqa: S608
     where.append(f"src.{YEAR} BETWEEN {years[0]} AND {years[-1]}")
     outputs = ", ".join(_output_sql(v) for v in kept)
+    # DuckDB selects, joins and filters; the identifiers are keyed afterwards, each distinct
+    # one once (`pseudonym_column`), and the key column is replaced by the pseudonyms.
     sql = f"""
-        WITH keyed AS (
-            SELECT {key_sql} AS k, src.* FROM src {joins} WHERE {" AND ".join(where)}
-        ),
-        ids AS (SELECT DISTINCT k FROM keyed),
-        pseudonyms AS (SELECT k, {hmac_sql("k")} AS p FROM ids)
-        SELECT pseudonyms.p AS {PERSON_ID}, CAST(src.{YEAR} AS SMALLINT) AS {YEAR}
-            {", " + outputs if outputs else ""}
-        FROM keyed AS src JOIN pseudonyms USING (k)
+        SELECT * FROM (
+            SELECT {key_sql} AS _k, CAST(src.{YEAR} AS SMALLINT) AS {YEAR}
+                {", " + outputs if outputs else ""}
+            FROM src {joins} WHERE {" AND ".join(where)}
+        ) WHERE _k IS NOT NULL
     """  # noqa: S608
-    params = dict(hmac_params(key))
-    if "$agency" in sql:
-        params["agency"] = agency
     with _duckdb() as con:
         for table_name, table in tables.items():
             con.register(table_name, table)
-        return con.sql(sql, params=params).to_arrow_table()
+        selected = con.sql(sql, params=params or None).to_arrow_table()
+    pseudonyms = pseudonym_column(selected.column("_k"), key, prefix)
+    return selected.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
 
 
 def _empty(columns: list[str], kept: list[Variable]) -> pa.Table:
