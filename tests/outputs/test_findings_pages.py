@@ -119,4 +119,5 @@ def test_the_demo_seed_publishes_a_finding_once(people):
     stopped = finding.outputs.get().previous
     assert stopped.status == "checks_failed" and stopped.n_unsafe == 1
     assert finding.research_uses.filter(used_by="Harbor City Public Schools").exists()
+    assert finding.surveys.get().district_name == "Harbor City Public Schools"
     assert findings_seed() is None

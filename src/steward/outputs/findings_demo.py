@@ -1,10 +1,14 @@
 """The demo's finding (STORY.md, steps 7-8): Ben submits the table with Birch Lake's 4 students,
 the checks stop it; he resubmits it with the northern schools together; Maya and Daniel approve
-it; Dr. Ortiz's finding is reviewed and published; Harbor City's use is attached to it."""
+it; Dr. Ortiz's finding is reviewed and published; Harbor City's use is attached to it, and
+Harbor City is asked once a school year how it uses it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from steward.accounts.models import Organization, User
 from steward.agenda.models import Project
@@ -15,6 +19,7 @@ from steward.outputs.findings_services import (
     finding_submit_for_review,
     research_use_attach,
 )
+from steward.outputs.findings_surveys import use_survey_create
 from steward.outputs.models import Finding, Output
 from steward.outputs.review_services import output_decide, output_submit
 from steward.portal.models import ResearchUse
@@ -102,6 +107,16 @@ def findings_seed(*, stdout: Any = None) -> Finding | None:
     harbor = ResearchUse.objects.filter(used_by="Harbor City Public Schools", finding=None).first()
     if harbor is not None:
         research_use_attach(actor=maya, use=harbor, finding=finding)
+    # Maya asks Harbor City once a school year how it used the finding (the daily job mails
+    # the form link; the first ask is a month after publication).
+    use_survey_create(
+        actor=maya,
+        finding=finding,
+        district_name="Harbor City Public Schools",
+        contact_email="research-office@harbor-city.demo.steward.test",
+        every_days=365,
+        first_ask_on=timezone.localdate() + timedelta(days=30),
+    )
     if stdout:
         stdout.write(f"Finding {finding.pk} published with release {fixed.release_id}.")
     return finding
