@@ -90,6 +90,9 @@ ROUTES = [
         data={"decision": "approve"},
         kwargs=_pk,
     ),
+    # Tracing a leaked file: the privacy officer only, as for the release check.
+    Route("extracts:trace", expect(403, 302, priya=200), kwargs=_pk),
+    Route("extracts:trace", expect(403, 302, priya=400), method="post", kwargs=_pk),
     Route("extracts:codebook", _seen(404, 302), kwargs=_pk),
     Route("extracts:datapackage", _seen(404, 302), kwargs=_pk),
     Route(

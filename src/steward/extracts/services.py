@@ -409,14 +409,27 @@ def extract_download(*, actor: Any, extract_file: ExtractFile, fmt: str) -> Deli
     )
 
 
+TRACE_MIN_PEOPLE = 20  # fewer people than this cannot tell one recipient's order from chance
+TRACE_MATCH = 0.9  # the recipient's own copy scores about 1.0; anyone else's about 0.5
+
+
+def trace_max_bytes() -> int:
+    return int(_setting("EXTRACT_TRACE_MAX_BYTES", 50 * 1024 * 1024))
+
+
+def _trace_candidates(extract: Extract) -> list[Any]:
+    """Everyone who received a copy of any of the project's extracts (one key per project)."""
+    downloads = Download.objects.filter(
+        file__extract__project=extract.project, outcome=Download.Outcome.DELIVERED
+    ).select_related("user")
+    return list({d.user_id: d.user for d in downloads}.values())
+
+
 def extract_trace(*, actor: Any, extract: Extract, leaked: Any) -> dict[str, float]:
     """The privacy officer's tracing of a leaked file (a table with person_id) to a recipient."""
     if not is_privacy_officer(actor):
         raise PermissionDenied("Only the privacy officer traces a leaked file.")
-    recipients = {
-        d.user for d in Download.objects.filter(file__extract=extract).select_related("user")
-    }
-    seeds = {u.email: fingerprint_seed(extract.project, u) for u in recipients}
+    seeds = {u.email: fingerprint_seed(extract.project, u) for u in _trace_candidates(extract)}
     scores = plane.fingerprint_trace(leaked, seeds)
     audit_record_now(
         actor=actor,
@@ -425,6 +438,97 @@ def extract_trace(*, actor: Any, extract: Extract, leaked: Any) -> dict[str, flo
         summary={"candidates": len(seeds)},
     )
     return scores
+
+
+@dataclass(frozen=True)
+class TraceCandidate:
+    user: Any
+    score: float
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What a leaked file's rows say: each recipient's score, best first, and the match."""
+
+    rows: int
+    people: int
+    sha256: str
+    candidates: list[TraceCandidate]
+    match: Any = None
+    reason: str = ""
+
+
+def read_leaked_file(data: bytes, filename: str) -> Any:
+    """The leaked file's table, read in memory (CSV or Parquet); ValidationError otherwise."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    suffix = Path(filename or "").suffix.lower()
+    try:
+        if suffix == ".parquet":
+            table = pq.read_table(io.BytesIO(data))
+        elif suffix == ".csv":
+            options = pacsv.ConvertOptions(column_types={plane.PERSON_ID: pa.string()})
+            table = pacsv.read_csv(io.BytesIO(data), convert_options=options)
+        else:
+            raise ValidationError("Upload the leaked file as CSV (.csv) or Parquet (.parquet).")
+    except (pa.ArrowException, OSError):
+        # The parser's message may quote the file's contents: it is not shown or kept.
+        raise ValidationError(
+            "The file could not be read as CSV or Parquet (an encrypted platform copy cannot "
+            "be traced; trace the copy that was found)."
+        ) from None
+    if plane.PERSON_ID not in table.column_names:
+        raise ValidationError(
+            f"The file has no {plane.PERSON_ID} column, so it cannot be traced to a recipient."
+        )
+    return table.select([plane.PERSON_ID])
+
+
+def extract_trace_upload(*, actor: Any, extract: Extract, data: bytes, filename: str) -> Trace:
+    """Trace an uploaded leaked file, read in memory and never kept: each recipient's score,
+    and the one it matches when a score reaches `TRACE_MATCH`. Audited, with the file's
+    checksum and the outcome (no row of it)."""
+    if not is_privacy_officer(actor):
+        raise PermissionDenied("Only the privacy officer traces a leaked file.")
+    if len(data) > trace_max_bytes():
+        raise ValidationError(
+            f"The file is larger than the {trace_max_bytes() // (1024 * 1024)} MB limit."
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    table = read_leaked_file(data, filename)
+    del data
+    people = table.column(plane.PERSON_ID).drop_null()
+    distinct = len(people.unique())
+    users = _trace_candidates(extract)
+    seeds = {str(u.pk): fingerprint_seed(extract.project, u) for u in users}
+    scores = plane.fingerprint_trace(table.drop_null(), seeds) if seeds else {}
+    ranked = sorted((TraceCandidate(u, scores[str(u.pk)]) for u in users), key=lambda c: -c.score)
+    match, reason = None, ""
+    if not users:
+        reason = "No one has downloaded a copy of this project's extracts."
+    elif distinct < TRACE_MIN_PEOPLE:
+        reason = f"The file holds {distinct} people; at least {TRACE_MIN_PEOPLE} are needed."
+    elif ranked[0].score >= TRACE_MATCH:
+        match = ranked[0].user
+    else:
+        reason = "No recipient's order explains the file: it matches no one's copy."
+    audit_record_now(
+        actor=actor,
+        action="extracts.traced",
+        target=extract,
+        summary={
+            "candidates": len(users),
+            "rows": table.num_rows,
+            "sha256": digest,
+            "matched": match.pk if match else None,
+            "score_per_mille": round(ranked[0].score * 1000) if ranked else None,
+        },
+    )
+    return Trace(table.num_rows, distinct, digest, ranked, match, reason)
 
 
 # Destruction --------------------------------------------------------------------------------
