@@ -1,4 +1,8 @@
-"""Clear-text linkage of the SEA's students to another agency's people with Splink."""
+"""Clear-text linkage of the SEA's students to another agency's people with Splink.
+
+Splink runs on DuckDB in this process or, with ``LinkageConfig(backend="spark")``, on Spark
+(``steward[spark]``); both give the same result type.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pyarrow.compute as pc
 
 from . import splink_model
 from .assign import check_decisions
+from .backends import database_api
 from .finish import check_decision_ids, check_people, finish, level_record, weight_histogram
 from .prepare import comparison_table
 from .result import Decision, Diagnostics, LinkageConfig, LinkageResult
@@ -35,11 +40,13 @@ def link(
     with_sex = _both_have(sea_c, other_c, "sex")
     if not with_sex:
         sea_c, other_c = _drop(sea_c, "sex"), _drop(other_c, "sex")
-    with _quiet_splink():
-        linker = splink_model.build_linker(sea_c, other_c, with_sex=with_sex)
+    use_labels = len(matches) >= config.min_labels
+    with _quiet_splink(), database_api(config.backend) as db_api:
+        linker = splink_model.build_linker(
+            sea_c, other_c, with_sex=with_sex, db_api=db_api, backend=config.backend
+        )
         blocking = splink_model.count_blocked_comparisons(linker)
-        use_labels = len(matches) >= config.min_labels
-        sessions = splink_model.train(
+        sessions, defaulted = splink_model.train(
             linker,
             u_max_pairs=config.u_max_pairs,
             seed=config.seed,
@@ -47,7 +54,7 @@ def link(
             deterministic_recall=config.deterministic_recall,
         )
         scored = splink_model.predict(linker, floor=None)
-        parameters = _parameters(linker)
+        parameters = _parameters(linker, defaulted)
     candidates = scored.filter(
         pc.greater_equal(scored["match_probability"], config.candidate_floor)
     )
@@ -59,6 +66,7 @@ def link(
         counts={
             "blocked_pairs": scored.num_rows,
             "em_sessions": sessions,
+            "m_defaulted_levels": len(defaulted),
             "labelled_pairs_used": len(matches) if use_labels else 0,
             "sex_compared": int(with_sex),
         },
@@ -93,21 +101,20 @@ def _labels(matches: set) -> pa.Table:
     )
 
 
-def _parameters(linker) -> list[dict]:
+def _parameters(linker, defaulted: list) -> list[dict]:
+    # Each row says where its m came from: EM (or labels), or the default EM fell back to.
+    fallback = {(d.comparison, d.level) for d in defaulted}
     model = linker.misc.save_model_to_json()
     rows = []
     for comparison in model["comparisons"]:
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            rows.append(
-                level_record(
-                    comparison["output_column_name"],
-                    level.get("label_for_charts", level["sql_condition"]),
-                    level.get("m_probability"),
-                    level.get("u_probability"),
-                )
-            )
+            name = comparison["output_column_name"]
+            label = level.get("label_for_charts", level["sql_condition"])
+            row = level_record(name, label, level.get("m_probability"), level.get("u_probability"))
+            row["m_source"] = "default" if (name, label) in fallback else "estimated"
+            rows.append(row)
     return rows
 
 

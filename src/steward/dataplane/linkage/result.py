@@ -7,6 +7,8 @@ from typing import Literal
 
 import pyarrow as pa
 
+from .dialect import dialect_for
+
 Verdict = Literal["match", "non_match"]
 Decision = tuple[str, str, Verdict]
 
@@ -36,6 +38,7 @@ class LinkageConfig:
     min_labels: int = 20  # match decisions needed before they are used to estimate m
     seed: int = 0
     histogram_bins: int = 40
+    backend: str = "duckdb"  # where Splink runs (clear text): "duckdb" or "spark"
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold < 1:
@@ -44,6 +47,7 @@ class LinkageConfig:
             raise ValueError("candidate_floor must lie in (0, threshold]")
         if not 0 < self.deterministic_recall <= 1:
             raise ValueError("deterministic_recall must lie in (0, 1]")
+        dialect_for(self.backend)  # refuses an unknown backend
 
 
 @dataclass

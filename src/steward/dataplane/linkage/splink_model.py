@@ -1,9 +1,10 @@
-"""The clear-text model: Splink 5 on DuckDB, comparisons fit for hand-keyed records.
+"""The clear-text model: Splink 5 on DuckDB or Spark, comparisons fit for hand-keyed records.
 
 Comparisons tolerate what the records get wrong: typos and transpositions in names
 (Damerau-Levenshtein and Jaro-Winkler levels), nicknames (a name-variant level built with the
 ``nicknames`` package), hyphenated or changed last names, birth dates with swapped day and
-month or a one-digit slip, and missing values (null levels, which weigh nothing).
+month or a one-digit slip, and missing values (null levels, which weigh nothing). The few
+fragments of SQL that DuckDB and Spark spell differently come from ``dialect``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import Linker, SettingsCreator, block_on
+
+from . import em_guard
+from .dialect import SqlDialect, dialect_for
 
 SEA_ALIAS = "sea"
 OTHER_ALIAS = "other"
 
 
-def _first_name() -> cl.CustomComparison:
+def _first_name(sql: SqlDialect) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="first_name",
         comparison_levels=[
@@ -25,7 +29,7 @@ def _first_name() -> cl.CustomComparison:
             cll.ExactMatchLevel("first_name").configure(tf_adjustment_column="first_name"),
             cll.DamerauLevenshteinLevel("first_name", 1),
             cll.CustomLevel(
-                "list_has_any(first_name_variants_l, first_name_variants_r)",
+                sql.lists_overlap("first_name_variants_l", "first_name_variants_r"),
                 label_for_charts="Nickname of the same name",
             ),
             cll.JaroWinklerLevel("first_name", 0.88),
@@ -34,10 +38,10 @@ def _first_name() -> cl.CustomComparison:
     )
 
 
-def _last_name() -> cl.CustomComparison:
+def _last_name(sql: SqlDialect) -> cl.CustomComparison:
     hyphen_part = (
-        "list_contains(string_split(last_name_l, '-'), last_name_r) "
-        "or list_contains(string_split(last_name_r, '-'), last_name_l)"
+        f"{sql.is_hyphen_part('last_name_r', 'last_name_l')} "
+        f"or {sql.is_hyphen_part('last_name_l', 'last_name_r')}"
     )
     return cl.CustomComparison(
         output_column_name="last_name",
@@ -117,9 +121,10 @@ def training_blocking_rules() -> list:
     ]
 
 
-def settings(*, with_sex: bool) -> SettingsCreator:
+def settings(*, with_sex: bool, backend: str = "duckdb") -> SettingsCreator:
     """The Splink settings for linking the SEA's students to another agency's people."""
-    comparisons = [_first_name(), _last_name(), _middle_name(), _birth_date()]
+    sql = dialect_for(backend)
+    comparisons = [_first_name(sql), _last_name(sql), _middle_name(), _birth_date()]
     if with_sex:
         comparisons.append(_sex())
     return SettingsCreator(
@@ -132,12 +137,14 @@ def settings(*, with_sex: bool) -> SettingsCreator:
     )
 
 
-def build_linker(sea: pa.Table, other: pa.Table, *, with_sex: bool) -> Linker:
-    """Register both comparison tables with DuckDB and make the linker (Splink 5 order)."""
-    db_api = DuckDBAPI()
+def build_linker(
+    sea: pa.Table, other: pa.Table, *, with_sex: bool, db_api, backend: str = "duckdb"
+) -> Linker:
+    """Register both comparison tables with the backend and make the linker (Splink 5 order)."""
     sdf_sea = db_api.register(sea, dataset_display_name=SEA_ALIAS)
     sdf_other = db_api.register(other, dataset_display_name=OTHER_ALIAS)
-    return Linker([sdf_sea, sdf_other], settings(with_sex=with_sex), log_level=None)
+    model = settings(with_sex=with_sex, backend=backend)
+    return Linker([sdf_sea, sdf_other], model, log_level=None)
 
 
 def count_blocked_comparisons(linker: Linker) -> list[dict]:
@@ -156,8 +163,13 @@ def train(
     seed: int,
     labels: pa.Table | None,
     deterministic_recall: float,
-) -> int:
-    """Estimate lambda from exact rules, u by random sampling, m by EM; labels seed m."""
+) -> tuple[int, list[em_guard.DefaultedLevel]]:
+    """Estimate lambda from exact rules, u by random sampling, m by EM; labels seed m.
+
+    Returns the number of EM sessions and the levels whose m EM could not estimate, which
+    fall back to a default (see ``em_guard``).
+    """
+    em_guard.floor_m(linker)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "last_name", "birth_date")], recall=deterministic_recall
     )
@@ -171,7 +183,7 @@ def train(
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True
         )
-    return len(rules)
+    return len(rules), em_guard.default_unestimated_m(linker)
 
 
 def predict(linker: Linker, *, floor: float | None) -> pa.Table:
