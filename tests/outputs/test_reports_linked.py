@@ -140,3 +140,39 @@ def test_outcomes_need_the_crosswalk(tables):
     without = {k: v for k, v in tables.items() if k != "links"}
     with pytest.raises(ReportError, match="crosswalk"):
         build_report(ReportSpec("employment", ("year",), "", *YEARS), without, DisclosureRules())
+
+
+@pytest.mark.django_db
+def test_the_links_come_from_the_current_crosswalk_of_each_agency(monkeypatch):
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ValidationError
+
+    from steward.dataplane.linkage import crosswalk
+    from steward.linkage import services as linkage_services
+    from steward.outputs import report_linked
+
+    crosswalks = {
+        "run-ps": pa.table(
+            {
+                "agency": ["sea", "postsecondary", "sea", "postsecondary", "sea"],
+                "agency_id": ["S1", "H9", "S2", "H8", "S3"],
+                "master_id": ["m1", "m1", "m2", "m3", "m4"],
+            }
+        )
+    }
+
+    def current(sea: str, agency: str):
+        if agency != "postsecondary":
+            raise ValidationError("No accepted crosswalk.")
+        return SimpleNamespace(key="run-ps")
+
+    monkeypatch.setattr(linkage_services, "current_crosswalk_run", current)
+    monkeypatch.setattr(crosswalk, "read_crosswalk", lambda root, keys, key: crosswalks[key])
+    monkeypatch.setattr(report_linked, "_latest", lambda agency, dataset: {})
+    tables = report_linked.linked_tables(("enrollment", "exits", "links", "ps_enrollment"))
+    assert tables["links"].to_pylist() == [
+        {"student_id": "S1", "agency": "postsecondary", "other_id": "H9"}
+    ]
+    assert "ps_enrollment" not in tables  # no accepted version: the builder says it is missing
+    assert "links" not in report_linked.linked_tables(("enrollment", "links", "wages"))
