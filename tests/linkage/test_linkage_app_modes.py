@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -125,3 +125,23 @@ def test_the_runs_page_costs_the_same_queries_for_many_runs(db, people, client_f
     with CaptureQueriesContext(connection) as six:
         assert client.get(reverse("linkage:runs")).status_code == 200
     assert len(six) == len(one)
+
+
+def test_the_spark_backend_is_refused_for_the_private_mode_before_any_job_starts(people):
+    with pytest.raises(CommandError, match="Spark backend is for clear-text runs"):
+        call_command(
+            "link",
+            *("--to", "postsecondary", "--mode", "private", "--backend", "spark"),
+            *("--as", people["daniel"].email),
+        )
+    assert not Job.objects.exists() and not LinkageRun.objects.exists()
+
+
+def test_a_spark_run_is_queued_with_its_backend_and_a_duckdb_run_as_before(people):
+    job = services.linkage_run_start(
+        actor=people["daniel"], from_agency="sea", to_agency="postsecondary", backend="spark"
+    )
+    assert job.params["backend"] == "spark"
+    assert services.linkage_run_start(
+        actor=people["daniel"], from_agency="sea", to_agency="postsecondary"
+    ).params == {"from": "sea", "to": "postsecondary", "mode": "clear"}

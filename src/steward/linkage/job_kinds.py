@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from steward.core.jobs import JobError, Progress, job_kind
-from steward.dataplane.linkage import DecisionError, LinkageInputError
+from steward.dataplane.linkage import BackendUnavailable, DecisionError, LinkageInputError
 from steward.linkage.services import RUN_JOB, STEPS, linkage_run_execute
 
 
@@ -28,6 +28,7 @@ def run_linkage(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
             to_agency=params["to"],
             mode=params["mode"],
             truth=params.get("truth", ""),
+            backend=params.get("backend", "duckdb"),
             review_band=params.get("review_band"),
             job=progress.job,
             on_step=step,
@@ -36,7 +37,7 @@ def run_linkage(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
         raise JobError(str(error)) from None
     except ValidationError as error:
         raise JobError(" ".join(error.messages)) from None
-    except (LinkageInputError, DecisionError) as error:
+    except (LinkageInputError, DecisionError, BackendUnavailable) as error:
         raise JobError(str(error)) from None
     counts = run.counts
     return {

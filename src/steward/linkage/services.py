@@ -25,6 +25,8 @@ from steward.core.jobs import job_create
 from steward.core.models import Job
 from steward.dataplane.keys import KeyServiceError
 from steward.dataplane.linkage import (
+    BACKENDS,
+    BackendUnavailable,
     DecisionError,
     LinkageConfig,
     LinkageInputError,
@@ -73,9 +75,16 @@ def _check_may_link(actor: Any, pair: tuple[Organization, Organization]) -> None
         )
 
 
-def _check_mode(mode: str) -> None:
+def _check_mode(mode: str, backend: str = "duckdb") -> None:
     if mode not in LinkageRun.Mode.values:
         raise ValidationError(f"Unknown mode {mode!r}: use clear or private.")
+    if backend not in BACKENDS:
+        raise ValidationError(f"Unknown backend {backend!r}: use {' or '.join(BACKENDS)}.")
+    if mode == LinkageRun.Mode.PRIVATE and backend != "duckdb":
+        raise ValidationError(
+            "The privacy-preserving mode links in this process; the Spark backend is for "
+            "clear-text runs."
+        )
 
 
 def review_band_check(
@@ -106,18 +115,22 @@ def linkage_run_start(
     mode: str = "clear",
     truth: str = "",
     review_band: tuple[float, float] | None = None,
+    backend: str = "duckdb",
 ) -> Job:
     """Check that the actor may link these agencies and queue the run as a job.
 
     ``truth`` (the synthetic state's true links, a file of the operator's) adds measured
     precision, recall and F1 to the run's figures. ``review_band`` (low, high) is the range of
     match probability whose pairs go to clerical review; by default three bits of match
-    weight either side of the threshold.
+    weight either side of the threshold. ``backend`` is where Splink runs: duckdb (in the
+    worker) or spark (``STEWARD_SPARK_MASTER``; clear mode only).
     """
     pair = _agencies(from_agency, to_agency)
     _check_may_link(actor, pair)
-    _check_mode(mode)
+    _check_mode(mode, backend)
     params: dict[str, Any] = {"from": from_agency, "to": to_agency, "mode": mode}
+    if backend != "duckdb":
+        params["backend"] = backend
     if review_band is not None:
         params["review_band"] = list(
             review_band_check(review_band, threshold=LinkageConfig().threshold)
@@ -132,7 +145,8 @@ def linkage_run_start(
 
 def _safe_message(error: BaseException) -> str:
     # The data plane's own errors name columns and counts; anything else stays in the log.
-    if isinstance(error, LinkageInputError | DecisionError | ValidationError | PermissionDenied):
+    safe = (LinkageInputError, DecisionError, BackendUnavailable, ValidationError, PermissionDenied)
+    if isinstance(error, safe):
         return " ".join(getattr(error, "messages", [str(error)]))
     return "internal error; see the server log"
 
@@ -144,6 +158,7 @@ def linkage_run_execute(
     to_agency: str,
     mode: str = "clear",
     truth: str = "",
+    backend: str = "duckdb",
     job: Job | None = None,
     config: LinkageConfig | None = None,
     review_band: tuple[float, float] | None = None,
@@ -158,8 +173,8 @@ def linkage_run_execute(
     """
     pair = _agencies(from_agency, to_agency)
     _check_may_link(actor, pair)
-    _check_mode(mode)
-    config = config or LinkageConfig(other_agency=to_agency)
+    _check_mode(mode, config.backend if config else backend)
+    config = config or LinkageConfig(other_agency=to_agency, backend=backend)
     band = review_band_check(review_band, threshold=config.threshold)
     inputs = {code: latest_inputs(code) for code in (from_agency, to_agency)}
     for code, versions in inputs.items():

@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from steward.dataplane import linkage as lk
 from steward.dataplane.linkage import em_guard
-from steward.dataplane.linkage.dialect import dialect_for
 from steward.dataplane.synth import generate
 
 # With 400 students (2014-2019, seed 2) EM drove the m of "All other comparisons" on first
@@ -54,38 +52,3 @@ def test_levels_em_could_not_estimate_fall_back_to_the_default_and_are_counted(r
     # The exact-agreement levels are always estimated.
     exact = [r for r in rows if r["level"].startswith("Exact match")]
     assert exact and all(r["m_source"] == "estimated" and r["m"] > 0.5 for r in exact)
-
-
-def test_an_unknown_backend_is_refused():
-    with pytest.raises(ValueError, match="backend"):
-        lk.LinkageConfig(backend="sqlite")
-
-
-def test_custom_comparison_sql_is_written_for_each_dialect():
-    duck, spark = dialect_for("duckdb"), dialect_for("spark")
-    assert duck.lists_overlap("a_l", "a_r") == "list_has_any(a_l, a_r)"
-    assert spark.lists_overlap("a_l", "a_r") == "arrays_overlap(a_l, a_r)"
-    assert spark.is_hyphen_part("x_r", "x_l") == "array_contains(split(x_l, '-'), x_r)"
-    assert duck.is_hyphen_part("x_r", "x_l") == "list_contains(string_split(x_l, '-'), x_r)"
-
-
-def test_the_hyphen_and_nickname_levels_mean_what_they_say_in_duckdb():
-    # The DuckDB fragments, run: a part of a hyphenated name agrees, a substring does not.
-    import duckdb
-
-    duck = dialect_for("duckdb")
-    table = pa.table(
-        {
-            "last_l": ["garcia-lopez", "garcia-lopez", "lopez"],
-            "last_r": ["lopez", "lope", "garcia-lopez"],
-            "v_l": [["bill", "william"], ["ann"], []],
-            "v_r": [["william"], ["anna"], ["x"]],
-        }
-    )
-    con = duckdb.connect()
-    con.register("t", table)
-    hyphen = (
-        f"{duck.is_hyphen_part('last_r', 'last_l')} or {duck.is_hyphen_part('last_l', 'last_r')}"
-    )
-    rows = con.sql(f"select {hyphen}, {duck.lists_overlap('v_l', 'v_r')} from t").fetchall()  # noqa: S608
-    assert rows == [(True, True), (False, False), (True, False)]

@@ -1,6 +1,7 @@
 """Linking records across agencies: clear-text (Splink) and privacy-preserving (Bloom filters).
 
-Clear text: ``link(person_records(sea_tables, ...), person_records(other_tables, ...))``.
+Clear text: ``link(person_records(sea_tables, ...), person_records(other_tables, ...))``, with
+Splink on DuckDB or, ``LinkageConfig(backend="spark")``, on Spark.
 Privacy-preserving: each agency runs ``encode_identifiers`` (or ``split_file``) with a secret
 the platform never holds; the platform runs ``link_encoded`` on the encodings alone.
 Both give a ``LinkageResult``; ``evaluate``, ``review_queue``, ``chart_specs`` and
@@ -10,10 +11,12 @@ Both give a ``LinkageResult``; ``evaluate``, ``review_queue``, ``chart_specs`` a
 from __future__ import annotations
 
 from .assign import DecisionError, master_crosswalk
+from .backends import BackendUnavailable
 from .bloom import BloomEncoder, dice
 from .charts import chart_specs, write_chart_specs
 from .clear import link
 from .crosswalk import crosswalk_path, read_crosswalk, write_crosswalk
+from .dialect import BACKENDS
 from .encode import (
     ENCODED_COLUMNS,
     SplitFile,
@@ -31,7 +34,9 @@ from .result import Diagnostics, LinkageConfig, LinkageResult
 
 __all__ = [
     "AGENCY_SOURCES",
+    "BACKENDS",
     "ENCODED_COLUMNS",
+    "BackendUnavailable",
     "BloomEncoder",
     "DecisionError",
     "Diagnostics",

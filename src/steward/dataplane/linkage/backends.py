@@ -55,7 +55,14 @@ def spark_session(master: str | None = None, config: dict[str, str] | None = Non
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
     if master.startswith("local"):
-        settings |= {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8"}
+        # One machine, small jobs: many partitions and re-planning only add overhead.
+        settings |= {
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": "2",
+            "spark.sql.adaptive.enabled": "false",
+            "spark.sql.codegen.wholeStage": "false",
+        }
     settings |= config or {}
     builder = session_class.builder.master(master).appName(APP_NAME)
     for key, value in settings.items():
@@ -73,19 +80,42 @@ def database_api(backend: str) -> Iterator[Any]:
         yield DuckDBAPI()
         return
     session = spark_session().newSession()  # temp views of its own; one SparkContext
-    from splink.backends.spark import SparkAPI
-
-    # Intermediate tables stay in Spark's memory ("persist"), never written out as Parquet.
-    db_api = SparkAPI(spark_session=session, break_lineage_method="persist")
+    local = spark_master().startswith("local")
+    db_api = _run_spark_api()(
+        spark_session=session,
+        # Intermediate tables stay in Spark's memory ("persist"), never written out as Parquet.
+        break_lineage_method="persist",
+        num_partitions_on_repartition=1 if local else None,
+    )
     try:
         yield db_api
     finally:
-        _release(session)
+        db_api.release()
 
 
-def _release(session: Any) -> None:
-    # Splink persists its intermediate tables (names, birth dates); drop them with the run.
-    for table in session.catalog.listTables():
-        if table.isTemporary:
-            session.table(table.name).unpersist()
-            session.catalog.dropTempView(table.name)
+def _run_spark_api() -> type:
+    from splink.backends.spark import SparkAPI
+
+    class RunSparkAPI(SparkAPI):
+        """Splink's Spark API that remembers what it persisted, to free it after the run."""
+
+        def __init__(self, **options: Any) -> None:
+            self._persisted: list[Any] = []
+            super().__init__(**options)
+
+        def _break_lineage_and_repartition(self, spark_df, templated_name, physical_name):
+            out = super()._break_lineage_and_repartition(spark_df, templated_name, physical_name)
+            if out.is_cached:
+                self._persisted.append(out)
+            return out
+
+        def release(self) -> None:
+            # The persisted tables hold names and birth dates: none outlives the run.
+            for frame in self._persisted:
+                frame.unpersist()
+            self._persisted.clear()
+            for table in self.spark.catalog.listTables():
+                if table.isTemporary:
+                    self.spark.catalog.dropTempView(table.name)
+
+    return RunSparkAPI

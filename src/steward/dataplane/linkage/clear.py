@@ -52,6 +52,8 @@ def link(
             seed=config.seed,
             labels=_labels(matches) if use_labels else None,
             deterministic_recall=config.deterministic_recall,
+            # Spark runs each chunk as jobs of its own; in one, the cluster shares the work.
+            u_chunks=1 if config.backend == "spark" else 10,
         )
         scored = splink_model.predict(linker, floor=None)
         parameters = _parameters(linker, defaulted)

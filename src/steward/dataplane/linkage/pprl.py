@@ -57,6 +57,8 @@ def link_encoded(
 ) -> LinkageResult:
     """Link two agencies' encoded identifiers; pairs and crosswalk are in record tokens."""
     config = config or LinkageConfig()
+    if config.backend != "duckdb":
+        raise ValueError("The privacy-preserving model runs in process: use backend='duckdb'.")
     sea_tokens, other_tokens = _check_encoded(sea, "SEA"), _check_encoded(other, "other agency")
     matches, non_matches = check_decisions(decisions)
     check_decision_ids(matches, sea_tokens, other_tokens)

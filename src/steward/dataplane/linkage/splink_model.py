@@ -163,17 +163,21 @@ def train(
     seed: int,
     labels: pa.Table | None,
     deterministic_recall: float,
+    u_chunks: int = 10,
 ) -> tuple[int, list[em_guard.DefaultedLevel]]:
     """Estimate lambda from exact rules, u by random sampling, m by EM; labels seed m.
 
-    Returns the number of EM sessions and the levels whose m EM could not estimate, which
-    fall back to a default (see ``em_guard``).
+    u is sampled in ``u_chunks`` chunks (Splink stops early once every level is seen often
+    enough). Returns the number of EM sessions and the levels whose m EM could not estimate,
+    which fall back to a default (see ``em_guard``).
     """
     em_guard.floor_m(linker)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "last_name", "birth_date")], recall=deterministic_recall
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks
+    )
     if labels is not None and labels.num_rows:
         # Reviewed pairs sit near the threshold, so they start EM rather than replace it.
         sdf = linker.table_management.register_table(labels, "__steward_labels", overwrite=True)

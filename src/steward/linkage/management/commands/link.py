@@ -1,5 +1,5 @@
 """`steward link --from sea --to postsecondary [--mode clear|private] [--as EMAIL]
-[--review-band LOW HIGH]`."""
+[--review-band LOW HIGH] [--backend duckdb|spark]`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from steward.catalog.commandline import acting_steward, run_inline
-from steward.dataplane.linkage import AGENCY_SOURCES, LinkageConfig
+from steward.dataplane.linkage import AGENCY_SOURCES, BACKENDS, LinkageConfig
 from steward.linkage.models import LinkageRun
 from steward.linkage.services import linkage_run_start, review_band_check
 
@@ -31,6 +31,13 @@ class Command(BaseCommand):
             choices=[a for a in AGENCY_SOURCES if a != "sea"],
         )
         parser.add_argument("--mode", default="clear", choices=LinkageRun.Mode.values)
+        parser.add_argument(
+            "--backend",
+            default="duckdb",
+            choices=BACKENDS,
+            help="where Splink runs (clear mode): duckdb in this process, or spark "
+            "(steward[spark]; master from STEWARD_SPARK_MASTER, default local[2])",
+        )
         parser.add_argument(
             "--as", dest="email", help="the data steward who links (default: the SEA's one)"
         )
@@ -65,6 +72,7 @@ class Command(BaseCommand):
                 mode=options["mode"],
                 truth=str(truth.absolute()) if truth else "",
                 review_band=band,
+                backend=options["backend"],
             )
         except (PermissionDenied, ValidationError) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from None
