@@ -24,7 +24,6 @@ def story(people, monkeypatch):
     from steward.linkage.demo import linkage_demo_seed
 
     monkeypatch.setattr(catalog_demo, "DEMO_STUDENTS", 300)
-    monkeypatch.setattr(catalog_demo, "DEMO_YEARS", (2019, 2021))
     out = io.StringIO()
     agenda_seed()
     catalog_demo.demo_data_ensure(stdout=out)
