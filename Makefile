@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench lock lint format clean
+.PHONY: demo test test-spark check bench lock lint format clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ demo: $(STAMP)
 	$(BIN)/steward demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not spark"
+
+# Linkage on Spark (local[2]); needs Java 17.
+test-spark: $(STAMP)
+	$(BIN)/python -m pytest -m spark
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -103,16 +103,17 @@ def _run_spark_api() -> type:
             self._persisted: list[Any] = []
             super().__init__(**options)
 
-        def _break_lineage_and_repartition(self, spark_df, templated_name, physical_name):
-            out = super()._break_lineage_and_repartition(spark_df, templated_name, physical_name)
-            if out.is_cached:
-                self._persisted.append(out)
+        def _repartition_if_needed(self, spark_df, templated_name):
+            # Every intermediate table passes here just before Splink decides to persist it.
+            out = super()._repartition_if_needed(spark_df, templated_name)
+            self._persisted.append(out)
             return out
 
         def release(self) -> None:
             # The persisted tables hold names and birth dates: none outlives the run.
             for frame in self._persisted:
-                frame.unpersist()
+                if frame.is_cached:
+                    frame.unpersist()
             self._persisted.clear()
             for table in self.spark.catalog.listTables():
                 if table.isTemporary:
