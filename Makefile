@@ -38,7 +38,7 @@ format: $(STAMP)
 
 # Re-resolve exact versions after changing the ranges in pyproject.toml.
 lock: $(STAMP)
-	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --extra dev --extra spark --strip-extras --no-emit-index-url \
 	  --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
