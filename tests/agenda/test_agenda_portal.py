@@ -164,21 +164,35 @@ def _many_projects(people, project, count: int) -> None:
 @pytest.mark.parametrize(
     ("name", "limit"),
     [
-        ("home", 6),
-        ("portal:agenda", 6),
-        ("portal:projects", 9),
-        ("portal:research_use", 6),
-        ("portal:feed", 6),
-        ("portal:search", 6),
+        ("home", 7),
+        ("portal:agenda", 7),
+        ("portal:projects", 10),
+        ("portal:research_use", 7),
+        ("portal:feed", 7),
+        ("portal:search", 7),
     ],
 )
 def test_public_list_pages_take_a_fixed_number_of_queries(
-    client, people, project, count, name, limit, django_assert_max_num_queries
+    client, people, project, count, name, limit, django_assert_max_num_queries, settings
 ):
     _many_projects(people, project, count)
+    settings.PAGE_CACHE = False  # what rendering the page costs
     with django_assert_max_num_queries(limit):
         response = client.get(reverse(name), {"q": "Study"} if name == "portal:search" else {})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["home", "portal:agenda", "portal:projects", "portal:search"])
+def test_a_cached_public_page_takes_two_queries(
+    client, people, project, name, django_assert_num_queries
+):
+    _many_projects(people, project, 30)
+    query = {"q": "Study"} if name == "portal:search" else {}
+    first = client.get(reverse(name), query)
+    with django_assert_num_queries(2):  # the change number, then the page
+        again = client.get(reverse(name), query)
+    assert again["X-Page-Cache"] == "hit"
+    assert again.content == first.content
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -206,5 +220,5 @@ def test_the_project_page_takes_a_fixed_number_of_queries(
     client, people, project, plan, django_assert_max_num_queries
 ):
     _many_projects(people, project, 5)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("portal:project", args=[project.pk])).status_code == 200

@@ -33,6 +33,7 @@ from steward.access.models import (
 )
 from steward.access.training import QUIZ
 from steward.core.access import public, requires
+from steward.core.pagecache import cached_public_page
 
 LIST_SIZE = 200
 
@@ -487,6 +488,7 @@ def committee(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def transparency(request: HttpRequest) -> HttpResponse:
     context = {
         "figures": selectors.transparency_figures(),
@@ -498,6 +500,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def denials(request: HttpRequest) -> HttpResponse:
     return render(
         request, "access/denials.html", {"reports": selectors.denial_reports()[:LIST_SIZE]}
@@ -506,6 +509,7 @@ def denials(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def denial(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(selectors.denial_reports(), pk=report_id)
     return render(request, "access/denial.html", {"report": report})

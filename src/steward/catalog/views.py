@@ -21,6 +21,7 @@ from steward.catalog.selectors import (
 )
 from steward.catalog.services import dataset_upload_start
 from steward.core.access import public, requires
+from steward.core.pagecache import cached_public_page
 from steward.dataplane.quality import MEASURES
 
 SEARCH_RESULTS_SHOWN = 200
@@ -118,6 +119,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def inventory(request: HttpRequest) -> HttpResponse:
     context = {"agencies": public_inventory(), "levels": classification_levels()}
     return render(request, "catalog/inventory.html", context)

@@ -80,3 +80,13 @@ class Job(models.Model):
         if self.total == 0:
             return 100 if self.status == self.Status.SUCCEEDED else 0
         return min(100, round(100 * self.done / self.total))
+
+
+class PageChange(models.Model):
+    """One committed write that may show on a public page; the largest id is the database's
+    change number, which keys the public page cache (see steward.core.pagecache)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"change {self.id}"

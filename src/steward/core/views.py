@@ -15,11 +15,13 @@ from steward.access.selectors import requests_waiting_for
 from steward.core.access import public, requires
 from steward.core.audit import audit_record
 from steward.core.jobs import job_create
+from steward.core.pagecache import cached_public_page
 from steward.core.selectors import audit_entries_visible_to, jobs_visible_to
 
 
 @public
 @require_GET
+@cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"waiting": requests_waiting_for(request.user)})
 

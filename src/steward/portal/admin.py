@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from steward.core.admin import AuditedModelAdmin
 from steward.portal.models import PrivacyContact
-from steward.portal.selectors import PRIVACY_CONTACT_CACHE_KEY
 
 
 @admin.register(PrivacyContact)
@@ -26,5 +23,3 @@ class PrivacyContactAdmin(AuditedModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
-        # Every page's footer shows the contact from the cache: show the new one at once.
-        transaction.on_commit(lambda: cache.delete(PRIVACY_CONTACT_CACHE_KEY))

@@ -39,9 +39,6 @@ def search_research_uses(q: str, *, limit: int = 50) -> list[ResearchUse]:
     return list(found.select_related("project")[:limit])
 
 
-PRIVACY_CONTACT_CACHE_KEY = "steward:privacy_contact"
-
-
 def privacy_contact() -> dict[str, str]:
     """The named privacy contact an administrator set, or the configured one."""
     contact = PrivacyContact.objects.first()

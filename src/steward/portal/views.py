@@ -26,6 +26,7 @@ from steward.agenda.selectors import (
     search_public,
 )
 from steward.core.access import public, requires
+from steward.core.pagecache import cached_public_page
 from steward.outputs.findings_selectors import (
     findings_answering,
     findings_of_project,
@@ -57,6 +58,7 @@ def _choice(value: str | None, choices) -> str:
 
 @public
 @require_GET
+@cached_public_page
 def agenda(request: HttpRequest) -> HttpResponse:
     status = _choice(request.GET.get("status"), AgendaQuestion.Status.choices)
     context = {
@@ -69,6 +71,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def question(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         found = public_question(pk)
@@ -80,6 +83,7 @@ def question(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def projects(request: HttpRequest) -> HttpResponse:
     status = _choice(request.GET.get("status"), Project.Status.choices)
     if status and status not in Project.PUBLIC_STATUSES:
@@ -115,6 +119,7 @@ def _project_page(request: HttpRequest, project: Project, form: CommentForm | No
 @public
 @require_GET
 def project(request: HttpRequest, pk: int) -> HttpResponse:
+    # Not in the page cache: the page holds the comment form, with its CSRF token.
     return _project_page(request, _public_project_or_404(pk))
 
 
@@ -164,6 +169,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def plan(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     try:
         found = public_plan(pk, version)
@@ -182,6 +188,7 @@ def plan(request: HttpRequest, pk: int, version: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def partnership(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         found = public_partnership(pk)
@@ -192,6 +199,7 @@ def partnership(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def research_use(request: HttpRequest) -> HttpResponse:
     kind = _choice(request.GET.get("kind"), ResearchUse.Kind.choices)
     page = Paginator(public_research_uses(kind=kind), PER_PAGE).get_page(request.GET.get("page"))
@@ -207,6 +215,7 @@ def research_use(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
@@ -218,6 +227,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html", {"contact": privacy_contact()})
 
@@ -227,6 +237,7 @@ _feed = NewProjectsFeed()
 
 @public
 @require_GET
+@cached_public_page
 def feed(request: HttpRequest) -> HttpResponse:
     return _feed(request)
 

@@ -1,0 +1,116 @@
+"""The public page cache: anonymous visitors get a stored page until anything changes."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from steward.core.audit import audit_record
+from steward.core.pagecache import current_change
+from steward.portal.models import PrivacyContact
+
+pytestmark = pytest.mark.django_db
+
+
+def _contact(name: str) -> PrivacyContact:
+    return PrivacyContact.objects.create(
+        name=name,
+        title="Chief Privacy Officer",
+        email="privacy@education.lakeland.gov",
+        phone="(555) 010-0000",
+        mailing_address="1 Capitol Way",
+    )
+
+
+def test_a_second_visit_is_served_from_the_cache_with_the_same_page(client_for):
+    visitor = client_for(None)
+    first = visitor.get(reverse("portal:agenda"))
+    second = visitor.get(reverse("portal:agenda"))
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_the_query_string_is_part_of_the_page(client_for):
+    visitor = client_for(None)
+    visitor.get(reverse("portal:projects"))
+    assert visitor.get(reverse("portal:projects") + "?page=2")["X-Page-Cache"] == "miss"
+
+
+def test_any_committed_change_is_shown_at_once(client_for):
+    visitor = client_for(None)
+    assert "Jordan Reyes" not in visitor.get(reverse("home")).content.decode()
+    assert visitor.get(reverse("home"))["X-Page-Cache"] == "hit"
+    _contact("Jordan Reyes")
+    page = visitor.get(reverse("home"))
+    assert page["X-Page-Cache"] == "miss"
+    assert "Jordan Reyes" in page.content.decode()
+
+
+def test_a_rolled_back_change_moves_nothing(client_for):
+    before = current_change()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _contact("Never Saved")
+        assert current_change() > before  # visible inside the writing transaction
+        raise RuntimeError("roll back")
+    assert current_change() == before
+
+
+def test_bookkeeping_writes_do_not_empty_the_cache(people):
+    before = current_change()
+    audit_record(actor=people["ana"], action="test.looked", target=None, summary={})
+    assert current_change() == before
+    _contact("Jordan Reyes")
+    assert current_change() > before
+
+
+def test_signed_in_people_are_never_served_or_stored(client_for, people):
+    ana = client_for("ana")
+    mine = ana.get(reverse("home"))
+    assert "X-Page-Cache" not in mine
+    assert str(people["ana"]) in mine.content.decode()
+    visitor = client_for(None)
+    theirs = visitor.get(reverse("home"))
+    assert theirs["X-Page-Cache"] == "miss"
+    assert str(people["ana"]) not in theirs.content.decode()
+    assert "X-Page-Cache" not in ana.get(reverse("home"))
+
+
+def test_a_page_with_a_form_is_rendered_afresh(client_for, project):
+    visitor = client_for(None)
+    page = visitor.get(reverse("portal:project", args=[project.pk]))
+    assert page.status_code == 200
+    assert "csrfmiddlewaretoken" in page.content.decode()
+    assert "X-Page-Cache" not in page
+    assert "X-Page-Cache" not in visitor.get(reverse("portal:project", args=[project.pk]))
+
+
+def test_a_view_whose_page_has_a_form_is_never_stored(rf, settings):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    from steward.core.pagecache import cached_public_page
+
+    calls = []
+
+    @cached_public_page
+    def with_form(request):
+        calls.append(1)
+        return HttpResponse(f"<form>{get_token(request)}</form>")
+
+    for _ in range(2):
+        request = rf.get("/with-form/")
+        request.user = AnonymousUser()
+        response = with_form(request)
+        assert "X-Page-Cache" not in response
+    assert len(calls) == 2
+
+
+def test_it_can_be_turned_off(client_for, settings):
+    settings.PAGE_CACHE = False
+    visitor = client_for(None)
+    visitor.get(reverse("portal:agenda"))
+    assert "X-Page-Cache" not in visitor.get(reverse("portal:agenda"))
