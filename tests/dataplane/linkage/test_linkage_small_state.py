@@ -46,9 +46,26 @@ def test_every_level_has_a_finite_weight_and_no_m_below_what_em_can_measure(resu
 def test_levels_em_could_not_estimate_fall_back_to_the_default_and_are_counted(result):
     rows = result.diagnostics.parameters
     defaulted = [r for r in rows if r["m_source"] == "default"]
+    neutral = [r for r in rows if r["m_source"] == "neutral"]
     assert defaulted, "a state this small leaves some levels unestimated"
     assert all(r["m"] == em_guard.DEFAULT_M for r in defaulted)
-    assert result.diagnostics.counts["m_defaulted_levels"] == len(defaulted)
+    assert all(r["match_weight"] == 0 for r in neutral)
+    assert result.diagnostics.counts["m_defaulted_levels"] == len(defaulted) + len(neutral)
     # The exact-agreement levels are always estimated.
     exact = [r for r in rows if r["level"].startswith("Exact match")]
     assert exact and all(r["m_source"] == "estimated" and r["m"] > 0.5 for r in exact)
+
+
+def test_a_level_that_neither_em_nor_random_sampling_met_weighs_nothing(tmp_path):
+    # 300 students (2015-2019, seed 11): no random pair shares a part of a hyphenated name,
+    # so u is unknown; a default m against Splink's stand-in u of 1e-6 would add 10 bits.
+    generate(tmp_path, students=300, years=(2015, 2019), seed=11)
+    sea = lk.read_agency_people(tmp_path, "sea")
+    college = lk.read_agency_people(tmp_path, "postsecondary")
+    result = lk.link(sea, college, config=lk.LinkageConfig(other_agency="postsecondary"))
+    hyphen = next(
+        r for r in result.diagnostics.parameters if r["level"] == "One part of a hyphenated name"
+    )
+    assert hyphen["m_source"] == "neutral"
+    assert hyphen["m"] == hyphen["u"] and hyphen["match_weight"] == 0
+    assert lk.evaluate(result, lk.read_truth(tmp_path, "postsecondary")).f1 >= 0.95

@@ -41,22 +41,23 @@ def link(
     if not with_sex:
         sea_c, other_c = _drop(sea_c, "sex"), _drop(other_c, "sex")
     use_labels = len(matches) >= config.min_labels
-    with _quiet_splink(), database_api(config.backend) as db_api:
-        linker = splink_model.build_linker(
-            sea_c, other_c, with_sex=with_sex, db_api=db_api, backend=config.backend
-        )
-        blocking = splink_model.count_blocked_comparisons(linker)
-        sessions, defaulted = splink_model.train(
-            linker,
-            u_max_pairs=config.u_max_pairs,
-            seed=config.seed,
-            labels=_labels(matches) if use_labels else None,
-            deterministic_recall=config.deterministic_recall,
-            # Spark runs each chunk as jobs of its own; in one, the cluster shares the work.
-            u_chunks=1 if config.backend == "spark" else 10,
-        )
-        scored = splink_model.predict(linker, floor=None)
-        parameters = _parameters(linker, defaulted)
+    with _quiet_splink():
+        blocking = splink_model.count_blocked_comparisons(sea_c, other_c, with_sex=with_sex)
+        with database_api(config.backend) as db_api:
+            linker = splink_model.build_linker(
+                sea_c, other_c, with_sex=with_sex, db_api=db_api, backend=config.backend
+            )
+            sessions, defaulted = splink_model.train(
+                linker,
+                u_max_pairs=config.u_max_pairs,
+                seed=config.seed,
+                labels=_labels(matches) if use_labels else None,
+                deterministic_recall=config.deterministic_recall,
+                # Spark runs each chunk as jobs of its own; in one, the cluster shares the work.
+                u_chunks=1 if config.backend == "spark" else 10,
+            )
+            scored = splink_model.predict(linker, floor=None)
+            parameters = _parameters(linker, defaulted)
     candidates = scored.filter(
         pc.greater_equal(scored["match_probability"], config.candidate_floor)
     )
@@ -104,8 +105,8 @@ def _labels(matches: set) -> pa.Table:
 
 
 def _parameters(linker, defaulted: list) -> list[dict]:
-    # Each row says where its m came from: EM (or labels), or the default EM fell back to.
-    fallback = {(d.comparison, d.level) for d in defaulted}
+    # Each row says where its m came from: EM (or labels), or what EM fell back to.
+    fallback = {(d.comparison, d.level): d.source for d in defaulted}
     model = linker.misc.save_model_to_json()
     rows = []
     for comparison in model["comparisons"]:
@@ -115,7 +116,10 @@ def _parameters(linker, defaulted: list) -> list[dict]:
             name = comparison["output_column_name"]
             label = level.get("label_for_charts", level["sql_condition"])
             row = level_record(name, label, level.get("m_probability"), level.get("u_probability"))
-            row["m_source"] = "default" if (name, label) in fallback else "estimated"
+            row["m_source"] = fallback.get((name, label), "estimated")
+            if row["m_source"] == "neutral":
+                # m = u (Splink's stand-in u, as it scores): sampling never met the level.
+                row["u"], row["match_weight"] = row["m"], 0.0
             rows.append(row)
     return rows
 

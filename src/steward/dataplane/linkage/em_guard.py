@@ -9,7 +9,8 @@ Levels never seen in a block are left unestimated and weigh as Splink's 1e-6.
 The guard floors every m at ``M_FLOOR`` while EM runs. After training, a level left
 unestimated, or with an m below ``M_ESTIMABLE`` (fewer than one match in 100,000: more matches
 than any state holds would be needed to measure it, so it says "never seen", not "measured"),
-falls back to ``DEFAULT_M`` (rare among matches, not impossible) and is reported. Splink 5.0
+falls back to ``DEFAULT_M`` (rare among matches, not impossible), or to a weight of nothing
+when random sampling never met the level either, and is reported. Splink 5.0
 offers no hook for this: the floor is a subclass of its ``ComparisonLevel`` given to this
 linker's levels only (Splink is pinned in the lock).
 """
@@ -39,8 +40,11 @@ class FlooredLevel(ComparisonLevel):
 
 @dataclass(frozen=True)
 class DefaultedLevel:
+    """A level whose m EM could not estimate: ``default`` (DEFAULT_M) or ``neutral`` (m = u)."""
+
     comparison: str
     level: str
+    source: str
 
 
 def _levels(linker):
@@ -56,10 +60,18 @@ def floor_m(linker) -> None:
 
 
 def default_unestimated_m(linker) -> list[DefaultedLevel]:
-    """Give ``DEFAULT_M`` to each level EM left unestimated or below ``M_ESTIMABLE``."""
+    """Give ``DEFAULT_M`` to each level EM left unestimated or below ``M_ESTIMABLE``.
+
+    A level that random sampling never met either has no u to weigh a default m against
+    (Splink would use 1e-6, turning the default into +10 bits): it weighs nothing, m = u.
+    """
     defaulted = []
     for name, level in _levels(linker):
-        if not level._m_is_trained or level.m_probability < M_ESTIMABLE:
-            level.m_probability = DEFAULT_M
-            defaulted.append(DefaultedLevel(name, level.label_for_charts))
+        if level._m_is_trained and level.m_probability >= M_ESTIMABLE:
+            continue
+        if level._u_is_trained:
+            level.m_probability, source = DEFAULT_M, "default"
+        else:
+            level.m_probability, source = level.u_probability, "neutral"
+        defaulted.append(DefaultedLevel(name, level.label_for_charts, source))
     return defaulted

@@ -147,8 +147,15 @@ def build_linker(
     return Linker([sdf_sea, sdf_other], model, log_level=None)
 
 
-def count_blocked_comparisons(linker: Linker) -> list[dict]:
-    """Exact comparison counts, marginal and cumulative, of each prediction blocking rule."""
+def count_blocked_comparisons(sea: pa.Table, other: pa.Table, *, with_sex: bool) -> list[dict]:
+    """Exact comparison counts, marginal and cumulative, of each prediction blocking rule.
+
+    Counted by DuckDB in this process whatever the backend: counting needs only the blocking
+    keys, in tables the process already holds, and on Spark it would cost dozens of jobs.
+    """
+    from splink import DuckDBAPI
+
+    linker = build_linker(sea, other, with_sex=with_sex, db_api=DuckDBAPI())
     records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
         record_sample_proportion=1.0
     )
