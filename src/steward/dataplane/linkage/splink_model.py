@@ -10,6 +10,7 @@ fragments of SQL that DuckDB and Spark spell differently come from ``dialect``.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -201,14 +202,14 @@ def predict(linker: Linker, *, floor: float | None) -> pa.Table:
     """Score every blocked pair; keep those at or above ``floor`` (below the review band)."""
     df = linker.inference.predict(threshold_match_probability=floor)
     table = df.as_pyarrow_table()
-    sea_left = table["source_dataset_l"].to_pylist()
-    ids_l, ids_r = table["person_id_l"].to_pylist(), table["person_id_r"].to_pylist()
-    sea_ids = [a if s == SEA_ALIAS else b for s, a, b in zip(sea_left, ids_l, ids_r, strict=True)]
-    other_ids = [b if s == SEA_ALIAS else a for s, a, b in zip(sea_left, ids_l, ids_r, strict=True)]
+    # Arrow kernels, not Python lists: every blocked pair passes here (22 M at 600 k students).
+    sea_left = pc.fill_null(pc.equal(table["source_dataset_l"], SEA_ALIAS), False)
+    ids_l = table["person_id_l"].cast(pa.string())
+    ids_r = table["person_id_r"].cast(pa.string())
     return pa.table(
         {
-            "sea_id": pa.array(sea_ids, pa.string()),
-            "other_id": pa.array(other_ids, pa.string()),
+            "sea_id": pc.if_else(sea_left, ids_l, ids_r),
+            "other_id": pc.if_else(sea_left, ids_r, ids_l),
             "match_probability": table["match_probability"].cast(pa.float64()),
             "match_weight": table["match_weight"].cast(pa.float64()),
         }
