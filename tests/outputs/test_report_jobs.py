@@ -91,7 +91,9 @@ def test_the_stored_table_keeps_no_true_count(client_for, warehouse, monkeypatch
 def test_a_small_report_is_built_at_once(client_for, warehouse):
     response = client_for("maya").get(reverse("outputs:report"), QUERY)
     assert response.status_code == 200
-    assert "cells hidden" in response.content.decode()
+    html = response.content.decode()
+    assert "cells hidden" in html
+    assert f'href="{reverse("outputs:report_csv")}?measure=enrollment&amp;places=school' in html
     assert not ReportRun.objects.exists()
 
 
