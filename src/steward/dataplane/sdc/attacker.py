@@ -7,15 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
+from scipy.sparse.csgraph import connected_components
 
 from ._highs import WarmLP
 
 TOLERANCE = 1e-6
-# Components with more suppressed cells than this are first audited block by block (see
-# `_local_witnesses`); one LP over the whole component then waits for what the blocks leave.
-LOCAL_COMPONENT = 3000
-LOCAL_BLOCK = 600
 
 
 def attacker_bound(values: np.ndarray) -> float:
@@ -108,11 +104,6 @@ def witness_bounds(
     exact_lo = np.zeros(targets.size, dtype=bool)
     for label in np.unique(system.labels[targets]) if targets.size else []:
         which = np.flatnonzero(system.labels[targets] == label)
-        if not exact and np.count_nonzero(system.labels == label) > LOCAL_COMPONENT:
-            _local_witnesses(system, int(label), targets, which, (hi, lo), (need_hi, need_lo))
-            short_hi = _short(1, hi[which], need_hi[which])
-            if not (short_hi.any() or _short(-1, lo[which], need_lo[which]).any()):
-                continue
         sub = system.subproblem(int(label))
         for sign, got, need, flags in ((1, hi, need_hi, exact_hi), (-1, lo, need_lo, exact_lo)):
             pending = which if exact else which[_short(sign, got[which], need[which])]
@@ -132,91 +123,6 @@ def witness_bounds(
                     rest = pending[k + 1 :]
                     got[rest] = _better(sign, got[rest], x[locs[k + 1 :]])
     return Bounds(hi, lo, exact_hi, exact_lo, complete)
-
-
-def _local_witnesses(
-    system: AttackerSystem,
-    label: int,
-    targets: np.ndarray,
-    which: np.ndarray,
-    got: tuple[np.ndarray, np.ndarray],
-    need: tuple[np.ndarray, np.ndarray],
-) -> None:
-    """Witnesses from small LPs: a block of the component's variables moves while every other
-    suppressed cell keeps its true value. Any point such an LP finds is a point of the whole
-    attacker LP too (the cells held fixed are at feasible values), so what it reaches is
-    attained; only what no block reaches is left for the LP over the whole component.
-
-    First the component is cut into consecutive runs of a bandwidth-reducing (reverse
-    Cuthill-McKee) order, each holding cells that share relations; then each cell still short
-    gets a block of its own, the nearest cells around it.
-    """
-    variables = np.flatnonzero(system.labels == label)
-    matrix = system.matrix[:, variables].tocsc()
-    adjacency = (matrix.T @ matrix).tocsr()
-    y0 = system.values[system.suppressed][variables].astype(float)
-    position = np.full(system.suppressed.size, -1)
-    position[targets[which]] = which  # suppressed position -> index into targets
-    mine = position[variables]  # component variable -> index into targets, or -1
-
-    def solve_block(block: np.ndarray, first: int | None) -> None:
-        block = np.sort(block)
-        local = np.flatnonzero(mine[block] >= 0)
-        rows = np.flatnonzero(np.diff(matrix[:, block].tocsr().indptr) > 0)
-        outside = np.ones(variables.size, dtype=bool)
-        outside[block] = False
-        held = matrix[rows][:, outside] @ y0[outside]
-        lp = WarmLP(matrix[rows][:, block], system.rhs[rows] - held, system.bound)
-        for sign, have, wanted in ((1, got[0], need[0]), (-1, got[1], need[1])):
-            idx = mine[block[local]]
-            pending = local[_short(sign, have[idx], wanted[idx])]
-            if first is not None:  # a block of its own: the cell in the middle only
-                pending = pending[block[pending] == first]
-            if pending.size > 1:
-                cost = np.zeros(block.size)
-                cost[pending] = -sign
-                x = lp.solve(cost)[0]
-                have[idx] = _better(sign, have[idx], x[local])
-            for loc in pending:
-                t = mine[block[loc]]
-                if not _short(sign, have[t : t + 1], wanted[t : t + 1])[0]:
-                    continue
-                cost = np.zeros(block.size)
-                cost[loc] = -sign
-                # Stop at what is needed: a cell that gets there is protected that way.
-                if sign > 0:
-                    cap = (int(loc), 0.0, float(wanted[t]))
-                else:
-                    cap = (int(loc), max(0.0, float(wanted[t])), system.bound)
-                x = lp.solve(cost, cap)[0]
-                have[idx] = _better(sign, have[idx], x[local])
-
-    order = reverse_cuthill_mckee(adjacency, symmetric_mode=True)
-    for block in np.array_split(order, max(1, -(-variables.size // LOCAL_BLOCK))):
-        if (mine[block] >= 0).any():
-            solve_block(block, None)
-    for v in np.flatnonzero(mine >= 0):
-        t = mine[v]
-        short = (
-            _short(1, got[0][t : t + 1], need[0][t : t + 1])[0]
-            or _short(-1, got[1][t : t + 1], need[1][t : t + 1])[0]
-        )
-        if short:
-            solve_block(_neighbourhood(adjacency, v, LOCAL_BLOCK), int(v))
-
-
-def _neighbourhood(adjacency: sparse.csr_matrix, start: int, size: int) -> np.ndarray:
-    """About ``size`` variables nearest to ``start`` (breadth first over shared relations)."""
-    seen = np.zeros(adjacency.shape[0], dtype=bool)
-    seen[start] = True
-    frontier = np.array([start])
-    while frontier.size and seen.sum() < size:
-        reached = np.unique(adjacency[frontier].indices)
-        frontier = reached[~seen[reached]]
-        room = size - int(seen.sum())
-        seen[frontier[:room]] = True
-        frontier = frontier[:room]
-    return np.flatnonzero(seen)
 
 
 def _better(sign: int, current: np.ndarray, found: np.ndarray) -> np.ndarray:
