@@ -118,6 +118,16 @@ ROUTES = [
             "last_year": "2020",
         },
     ),
+    Route(
+        "outputs:report_xlsx",
+        only(REPORTERS, 404, 403, 302),  # the test database's warehouse holds no students
+        data={
+            "measure": "enrollment",
+            "places": "district",
+            "first_year": "2020",
+            "last_year": "2020",
+        },
+    ),
     Route("outputs:findings_workspace", only(FINDINGS_STAFF, 200, 403, 302)),
     Route("outputs:finding_new", only(RESEARCHERS, 200, 403, 302)),
     Route(

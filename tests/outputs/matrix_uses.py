@@ -159,4 +159,5 @@ ROUTES = [
     ),
     Route("outputs:report_run", _of_maya(200), kwargs=_maya_run),
     Route("outputs:report_run_csv", _of_maya(200), kwargs=_maya_run),
+    Route("outputs:report_run_xlsx", _of_maya(200), kwargs=_maya_run),
 ]

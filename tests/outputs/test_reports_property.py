@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from steward.dataplane.sdc import DisclosureRules
 from steward.outputs.reports import (
@@ -22,6 +23,7 @@ from steward.outputs.reports import (
     build_report,
     chart_points,
     report_csv,
+    report_xlsx,
 )
 from steward.outputs.tables import published_csv
 
@@ -54,6 +56,13 @@ rule_sets = st.builds(
 )
 
 
+def _number_or_text(value) -> float | str:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -67,6 +76,13 @@ def test_no_report_download_ever_contains_an_unprotected_cell(state_tables, spec
     assert download == published_csv(report.columns, report.rows)
     lines = list(csv.reader(io.StringIO(download)))
     assert lines[0] == report.columns
+    # The Excel download holds exactly the CSV's cells (numbers as numbers).
+    sheet = load_workbook(io.BytesIO(report_xlsx(report)))["Protected table"]
+    excel = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert [row[:-1] for row in excel] == [line[:-1] for line in lines]
+    assert [_number_or_text(row[-1]) for row in excel] == [
+        _number_or_text(line[-1]) for line in lines
+    ]
     assert len(lines) - 1 == report.n_cells == len(report.true_counts)
     for line, row, true in zip(lines[1:], report.rows, report.true_counts, strict=True):
         shown = line[-1]

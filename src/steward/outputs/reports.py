@@ -403,6 +403,40 @@ def report_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
+def report_xlsx(report: Report) -> bytes:
+    """The protected table as an Excel workbook: the same cells as the CSV (numbers as numbers,
+    "*" and coded values as text), and a sheet saying what the marks mean."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Protected table"
+    sheet.append(list(report.columns))
+    for row in report.rows:
+        value = row["value"]
+        number = None if row["suppressed"] else _plain_number(value)
+        sheet.append([*row["codes"], value if number is None else number])
+    notes = book.create_sheet("Notes")
+    notes.append(
+        [f"{report.measure.label}: {report.n_suppressed} of {report.n_cells} cells hidden."]
+    )
+    notes.append(["* marks a cell hidden by the disclosure rules (too few students, or a cell"])
+    notes.append(["  hidden so that a hidden one cannot be worked out from the totals)."])
+    notes.append(["A range such as <5% or >95% is a rate shown coded because its group is small."])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _plain_number(value: str) -> int | float | None:
+    """A published value written as a plain number ("12", "45.5"), else None (coded, "*")."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
 def _number(value: str) -> float | None:
     try:
         return float(value.rstrip("%"))

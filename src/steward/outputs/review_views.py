@@ -29,7 +29,14 @@ from steward.outputs.report_services import (
     report_start,
     report_years,
 )
-from steward.outputs.reports import GROUPS, ReportError, ReportSpec, chart_points, chart_svg_uri
+from steward.outputs.reports import (
+    GROUPS,
+    ReportError,
+    ReportSpec,
+    chart_points,
+    chart_svg_uri,
+    report_xlsx,
+)
 from steward.outputs.reports import report_csv as report_csv_text
 from steward.outputs.review_forms import (
     DecisionForm,
@@ -258,12 +265,21 @@ def report_download(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     if isinstance(built, ReportRun):  # too large to protect now: its page follows the job
         return redirect("outputs:report_run", pk=built.pk)
-    return _csv_response(built)
+    return _xlsx_response(built) if request.path.endswith(".xlsx") else _csv_response(built)
 
 
 def _csv_response(built) -> HttpResponse:
     response = HttpResponse(report_csv_text(built), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="report-{built.spec.measure}.csv"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(built) -> HttpResponse:
+    response = HttpResponse(report_xlsx(built), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="report-{built.spec.measure}.xlsx"'
     return response
 
 
@@ -298,7 +314,8 @@ def report_run_csv(request: HttpRequest, pk: int) -> HttpResponse:
     run = _own_run(request, pk)
     if run.status != ReportRun.Status.READY:
         raise Http404
-    return _csv_response(report_of_run(run))
+    built = report_of_run(run)
+    return _xlsx_response(built) if request.path.endswith(".xlsx") else _csv_response(built)
 
 
 # Findings: the workspace ------------------------------------------------------------------------
