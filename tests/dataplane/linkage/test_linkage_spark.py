@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,6 +25,8 @@ def spark():
     session = backends.spark_session(master="local[2]")
     yield session
     session.stop()
+    # py4j says goodbye at INFO when the interpreter exits, after pytest closed its streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="module")

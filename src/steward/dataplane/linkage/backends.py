@@ -80,7 +80,7 @@ def database_api(backend: str) -> Iterator[Any]:
         yield DuckDBAPI()
         return
     session = spark_session().newSession()  # temp views of its own; one SparkContext
-    local = spark_master().startswith("local")
+    local = session.sparkContext.master.startswith("local")
     db_api = _run_spark_api()(
         spark_session=session,
         # Intermediate tables stay in Spark's memory ("persist"), never written out as Parquet.
@@ -97,24 +97,24 @@ def _run_spark_api() -> type:
     from splink.backends.spark import SparkAPI
 
     class RunSparkAPI(SparkAPI):
-        """Splink's Spark API that remembers what it persisted, to free it after the run."""
+        """Splink's Spark API that remembers its intermediate tables, to free them after the run."""
 
         def __init__(self, **options: Any) -> None:
-            self._persisted: list[Any] = []
+            self._frames: list[Any] = []
             super().__init__(**options)
 
         def _repartition_if_needed(self, spark_df, templated_name):
             # Every intermediate table passes here just before Splink decides to persist it.
             out = super()._repartition_if_needed(spark_df, templated_name)
-            self._persisted.append(out)
+            self._frames.append(out)
             return out
 
         def release(self) -> None:
             # The persisted tables hold names and birth dates: none outlives the run.
-            for frame in self._persisted:
+            for frame in self._frames:
                 if frame.is_cached:
                     frame.unpersist()
-            self._persisted.clear()
+            self._frames.clear()
             for table in self.spark.catalog.listTables():
                 if table.isTemporary:
                     self.spark.catalog.dropTempView(table.name)

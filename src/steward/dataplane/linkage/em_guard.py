@@ -10,9 +10,9 @@ The guard floors every m at ``M_FLOOR`` while EM runs. After training, a level l
 unestimated, or with an m below ``M_ESTIMABLE`` (fewer than one match in 100,000: more matches
 than any state holds would be needed to measure it, so it says "never seen", not "measured"),
 falls back to ``DEFAULT_M`` (rare among matches, not impossible), or to a weight of nothing
-when random sampling never met the level either, and is reported. Splink 5.0
-offers no hook for this: the floor is a subclass of its ``ComparisonLevel`` given to this
-linker's levels only (Splink is pinned in the lock).
+when random sampling never met the level either, and is reported. Splink 5.0 offers no hook
+for this: the floor is a subclass of its ``ComparisonLevel`` given to this linker's levels
+only (Splink is pinned in the lock).
 """
 
 from __future__ import annotations
