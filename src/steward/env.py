@@ -128,7 +128,8 @@ def env_database(name: str, *, sqlite_path: Path) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-    else:
-        config.setdefault("CONN_MAX_AGE", 60)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Keep each server thread's connection between requests (opening one, and for SQLite
+    # running its pragmas, costs more than serving a cached page).
+    config.setdefault("CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -114,3 +114,19 @@ def test_it_can_be_turned_off(client_for, settings):
     visitor = client_for(None)
     visitor.get(reverse("portal:agenda"))
     assert "X-Page-Cache" not in visitor.get(reverse("portal:agenda"))
+
+
+def test_a_project_page_keeps_its_body_and_renders_only_the_form_afresh(
+    client_for, project, django_assert_max_num_queries
+):
+    from steward.portal.models import Comment
+
+    url = reverse("portal:project", args=[project.pk])
+    visitor = client_for(None)
+    first = visitor.get(url).content.decode()
+    with django_assert_max_num_queries(3):  # the change number and the footer's contact
+        again = visitor.get(url).content.decode()
+    assert project.title in again and "csrfmiddlewaretoken" in again
+    assert again.split("<h3>Add a comment</h3>")[0] == first.split("<h3>Add a comment</h3>")[0]
+    Comment.objects.create(project=project, body="Useful for our district.", status="approved")
+    assert "Useful for our district." in visitor.get(url).content.decode()

@@ -3,12 +3,16 @@ search and the privacy page; and the research office's moderation and research-u
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.agenda.models import AgendaQuestion, Partnership, PreAnalysisPlan, Project
@@ -26,7 +30,7 @@ from steward.agenda.selectors import (
     search_public,
 )
 from steward.core.access import public, requires
-from steward.core.pagecache import cached_public_page
+from steward.core.pagecache import cached_public_page, current_change
 from steward.outputs.findings_selectors import (
     findings_answering,
     findings_of_project,
@@ -104,13 +108,34 @@ def _public_project_or_404(pk: int) -> Project:
         raise Http404 from None
 
 
-def _project_page(request: HttpRequest, project: Project, form: CommentForm | None = None):
+def _project_page(
+    request: HttpRequest, project: Project | int, form: CommentForm | None = None
+) -> HttpResponse:
+    """A project's public page. All but the comment form (whose CSRF token is each visitor's
+    own) is the same for everyone: it is rendered once per change of the database (see
+    steward.core.pagecache), and the project is loaded only when that copy is stale."""
+    pk = project if isinstance(project, int) else project.pk
+    change = current_change() if settings.PAGE_CACHE else None
+    key = f"portal:project:{pk}:{change}"
+    found = cache.get(key) if change is not None else None
+    if found is None:
+        if isinstance(project, int):
+            project = _public_project_or_404(pk)
+        context = {
+            "project": project,
+            "plans": list(project.plans.all()),
+            "findings": findings_of_project(project),
+            "comments": approved_comments(project),
+            "research_uses": project.research_uses.all(),
+        }
+        found = (project.title, render_to_string("portal/_project_body.html", context))
+        if change is not None:
+            cache.set(key, found, 3600)
+    title, body = found
     context = {
-        "project": project,
-        "plans": list(project.plans.all()),
-        "findings": findings_of_project(project),
-        "comments": approved_comments(project),
-        "research_uses": project.research_uses.all(),
+        "project_pk": pk,
+        "title": title,
+        "body": mark_safe(body),  # noqa: S308 - rendered from our own template, escaped there
         "form": form or CommentForm(),
     }
     return render(request, "portal/project.html", context, status=400 if form else 200)
@@ -119,8 +144,8 @@ def _project_page(request: HttpRequest, project: Project, form: CommentForm | No
 @public
 @require_GET
 def project(request: HttpRequest, pk: int) -> HttpResponse:
-    # Not in the page cache: the page holds the comment form, with its CSRF token.
-    return _project_page(request, _public_project_or_404(pk))
+    # Not in the page cache, because of the comment form; its body is cached apart.
+    return _project_page(request, pk)
 
 
 def _client(request: HttpRequest) -> str:
