@@ -130,6 +130,6 @@ def env_database(name: str, *, sqlite_path: Path) -> dict[str, Any]:
         }
     # Keep each server thread's connection between requests (opening one, and for SQLite
     # running its pragmas, costs more than serving a cached page).
-    config.setdefault("CONN_MAX_AGE", 60)
+    config["CONN_MAX_AGE"] = 60  # dj_database_url's parse sets 0: close after each request
     config["CONN_HEALTH_CHECKS"] = True
     return config
