@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import public, requires
+from steward.core.pagecache import cached_public_page
 from steward.outputs import findings_services, review_services
 from steward.outputs.findings_documents import finding_pdf
 from steward.outputs.findings_selectors import (
@@ -445,6 +446,7 @@ def finding_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_GET
+@cached_public_page
 def findings(request: HttpRequest) -> HttpResponse:
     return render(request, "outputs/findings/list.html", {"findings": published_findings()[:100]})
 
@@ -458,6 +460,7 @@ def _public_finding_or_404(pk: int) -> Finding:
 
 @public
 @require_GET
+@cached_public_page
 def finding(request: HttpRequest, pk: int) -> HttpResponse:
     found = _public_finding_or_404(pk)
     tables = []

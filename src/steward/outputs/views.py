@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import public, requires
+from steward.core.pagecache import cached_public_page
 from steward.outputs.forms import ProtectForm, ReleaseForm, RuleSetForm
 from steward.outputs.models import RULE_FIELDS, ProtectedTable
 from steward.outputs.selectors import (
@@ -29,6 +30,7 @@ from steward.outputs.tables import published_csv
 
 @public
 @require_GET
+@cached_public_page
 def public_rules(request: HttpRequest) -> HttpResponse:
     return render(request, "outputs/public_rules.html", {"published": published_rules()})
 
