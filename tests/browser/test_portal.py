@@ -193,6 +193,7 @@ def test_every_public_page_is_accessible(story, page, live_steward, assert_acces
     url = live_steward.url
     page.goto(url + "/projects/")
     page.click(f"text={FIRST}")
+    page.locator("[data-testid=plans]").wait_for()  # the project's page has loaded
     project_path = page.url.removeprefix(url)
     plans = page.locator("[data-testid=plans] a")
     plan_paths = [plans.nth(i).get_attribute("href") for i in range(plans.count())]

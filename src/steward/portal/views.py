@@ -119,8 +119,13 @@ def _project_page(
     key = f"portal:project:{pk}:{change}"
     found = cache.get(key) if change is not None else None
     if found is None:
-        if isinstance(project, int):
-            project = _public_project_or_404(pk)
+        # Loaded after the change number was read (never before), so that what is rendered is
+        # at least as new as the change it is kept under.
+        project = (
+            _public_project_or_404(pk)
+            if change is not None or isinstance(project, int)
+            else project
+        )
         context = {
             "project": project,
             "plans": list(project.plans.all()),

@@ -6,26 +6,12 @@ if it had leaked, back to Dr. Ortiz. axe-core checks the pages."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-# The live server, Chromium and sign-in of the browser tests (tests/browser/conftest.py).
-_spec = importlib.util.spec_from_file_location(
-    "browser_fixtures", Path(__file__).parent.parent / "browser" / "conftest.py"
-)
-_browser = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_browser)
-
-live_steward = _browser.live_steward
-chromium = _browser.chromium
-page = _browser.page
-sign_in = _browser.sign_in
-assert_accessible = _browser.assert_accessible
 
 BY_YEAR = "SELECT school_year, count(*) AS n FROM sea_attendance GROUP BY 1 ORDER BY 1"
 SMALL = "SELECT school_year, days_absent, count(*) AS n FROM sea_attendance GROUP BY 1, 2"
