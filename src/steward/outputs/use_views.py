@@ -51,58 +51,66 @@ def finding_uses(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _finding(pk))
 
 
+def _submit(request: HttpRequest, finding: Finding, form, act, done: str, form_name: str):
+    """A form of the finding's research-use page: on success the service runs and the page
+    comes back with `done`; otherwise the page shows the form with its errors (400)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return _back(finding.pk)
+    return _page(request, finding, status=400, **{form_name: form})
+
+
 @requires(PERM)
 @require_POST
 def finding_use_attach(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _finding(pk)
-    form = AttachUseForm(request.POST, finding=finding)
-    if form.is_valid():
-        try:
-            findings_services.research_use_attach(
-                actor=request.user, use=form.cleaned_data["use"], finding=finding
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "The use now shows on the finding's page.")
-            return _back(finding.pk)
-    return _page(request, finding, status=400, attach_form=form)
+    return _submit(
+        request,
+        finding,
+        AttachUseForm(request.POST, finding=finding),
+        lambda data: findings_services.research_use_attach(
+            actor=request.user, use=data["use"], finding=finding
+        ),
+        "The use now shows on the finding's page.",
+        "attach_form",
+    )
 
 
 @requires(PERM)
 @require_POST
 def finding_use_record(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _finding(pk)
-    form = FindingUseForm(request.POST)
-    if form.is_valid():
-        try:
-            findings_services.finding_use_record(
-                actor=request.user, finding=finding, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "The use is recorded against the finding.")
-            return _back(finding.pk)
-    return _page(request, finding, status=400, record_form=form)
+    return _submit(
+        request,
+        finding,
+        FindingUseForm(request.POST),
+        lambda data: findings_services.finding_use_record(
+            actor=request.user, finding=finding, **data
+        ),
+        "The use is recorded against the finding.",
+        "record_form",
+    )
 
 
 @requires(PERM)
 @require_POST
 def finding_survey_create(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _finding(pk)
-    form = SurveyForm(request.POST)
-    if form.is_valid():
-        try:
-            findings_surveys.use_survey_create(
-                actor=request.user, finding=finding, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "The district will be asked on the days set.")
-            return _back(finding.pk)
-    return _page(request, finding, status=400, survey_form=form)
+    return _submit(
+        request,
+        finding,
+        SurveyForm(request.POST),
+        lambda data: findings_surveys.use_survey_create(
+            actor=request.user, finding=finding, **data
+        ),
+        "The district will be asked on the days set.",
+        "survey_form",
+    )
 
 
 @requires(PERM)
