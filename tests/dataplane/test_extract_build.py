@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -83,6 +84,44 @@ def test_pseudonyms_agree_with_the_reference_for_any_identifier_and_key(ids, key
     assert pseudonymize(pa.array(ids), key, "postsecondary").to_pylist() == [
         pseudonym(key, "postsecondary", i) for i in ids
     ]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["c-module", "python"])
+def test_both_ways_of_keying_a_column_agree_with_the_reference(monkeypatch, compiled):
+    from steward.dataplane import pseudonym as module
+
+    if compiled:
+        assert module._hmac is not None, "the C module of pseudonyms was not built"
+    else:
+        monkeypatch.setattr(module, "_hmac", None)
+    ids = [
+        "1000000001",
+        "",
+        "é漢字",
+        None,
+        "1000000001",
+        *(str(n) for n in range(600_000, 600_300)),
+    ]
+    for kind in (pa.string(), pa.large_string(), pa.string_view()):
+        column = pa.array(ids, kind)
+        chunked = pa.chunked_array([column.slice(0, 3), column.slice(3)])
+        for messages in (column, column.slice(2), chunked):
+            expected = [
+                None if i is None else pseudonym(KEY_A, "sea", i) for i in messages.to_pylist()
+            ]
+            keyed = module.pseudonym_column(messages, KEY_A, "sea:")
+            assert keyed.type == pa.string()
+            assert keyed.to_pylist() == expected
+
+
+def test_the_c_module_refuses_offsets_that_leave_the_data():
+    from steward.dataplane.pseudonym import _hmac, _pads
+
+    ipad, opad = _pads(KEY_A)
+    offsets = pa.py_buffer(np.array([0, 4, 99], np.int32))
+    out = pa.allocate_buffer(64)
+    with pytest.raises(ValueError, match="offsets"):
+        _hmac.hex_digests(ipad, opad, b"", offsets, 4, b"abcdefgh", out, 32)
 
 
 def test_the_duckdb_form_of_the_pseudonym_agrees_with_the_reference():
