@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-spark check bench lock lint format clean
 
 # The C module of pseudonyms is compiled by the editable install, so its source is a prerequisite.
-$(STAMP): pyproject.toml requirements.lock src/steward/dataplane/_hmac.c
+$(STAMP): pyproject.toml setup.py requirements.lock src/steward/dataplane/_hmac.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
