@@ -156,7 +156,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered public pages, shared by every server process (see steward.core.pagecache).
     "pages": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "steward.core.pagestore.PageStore",
         "LOCATION": "steward_page_cache",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_FREQUENCY": 4},

@@ -130,3 +130,44 @@ def test_a_project_page_keeps_its_body_and_renders_only_the_form_afresh(
     assert again.split("<h3>Add a comment</h3>")[0] == first.split("<h3>Add a comment</h3>")[0]
     Comment.objects.create(project=project, body="Useful for our district.", status="approved")
     assert "Useful for our district." in visitor.get(url).content.decode()
+
+
+def test_storing_a_page_again_replaces_it_in_one_statement(django_assert_num_queries, monkeypatch):
+    from django.core.cache import caches
+    from django.db import connections
+
+    pages = caches["pages"]
+    pages.set("0:7:/agenda/", ("text/html", b"first"))
+    with monkeypatch.context() as outside:
+        outside.setattr(connections["default"], "in_atomic_block", False)  # as a server stores pages
+        with django_assert_num_queries(1):
+            pages.set("0:7:/agenda/", ("text/html", b"second"))
+    assert pages.page_at_current_change("0:", ":/agenda/") == (current_change(), None)
+    assert pages.get("0:7:/agenda/") == ("text/html", b"second")
+
+
+def test_the_change_number_and_the_page_under_it_are_read_together(django_assert_num_queries):
+    from django.core.cache import caches
+
+    pages = caches["pages"]
+    change = current_change()
+    pages.set(f"0:{change}:/agenda/?status=open", ("text/html", b"<p>open</p>"))
+    with django_assert_num_queries(1):
+        found = pages.page_at_current_change("0:", ":/agenda/?status=open")
+    assert found == (change, ("text/html", b"<p>open</p>"))
+    _contact("Jordan Reyes")
+    assert pages.page_at_current_change("0:", ":/agenda/?status=open") == (current_change(), None)
+
+
+def test_the_store_is_culled_past_its_size_now_and_then(monkeypatch):
+    from django.core.cache import caches
+
+    from steward.core import pagestore
+
+    pages = caches["pages"]
+    monkeypatch.setattr(pages, "_max_entries", 8)
+    monkeypatch.setattr(pagestore, "CULL_EVERY", 1)
+    for i in range(20):
+        pages.set(f"0:{i}:/", ("text/html", b"page"))
+    kept = sum(pages.get(f"0:{i}:/") is not None for i in range(20))
+    assert 0 < kept <= 9

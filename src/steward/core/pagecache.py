@@ -141,9 +141,9 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         pages = caches["pages"]
+        path = request.get_full_path()
         try:
-            key = f"{_BOOT}:{current_change()}:{request.get_full_path()}"
-            hit = pages.get(key)
+            change, hit = pages.page_at_current_change(f"{_BOOT}:", f":{path}")
         except DatabaseError:  # the cache tables are missing: migrate has not run yet
             logger.warning("The page cache is unavailable; serving the page uncached.")
             return view(request, *args, **kwargs)
@@ -154,7 +154,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return response
         response = view(request, *args, **kwargs)
         if _cacheable_response(request, response):
-            pages.set(key, (response["Content-Type"], response.content))
+            pages.set(f"{_BOOT}:{change}:{path}", (response["Content-Type"], response.content))
             response["X-Page-Cache"] = "miss"
         return response
 
