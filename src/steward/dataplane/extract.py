@@ -26,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from steward.dataplane.atomic import atomic_path, atomic_write_text, fsync_dir
+from steward.dataplane.atomic import atomic_path, atomic_write_text
 from steward.dataplane.keys import check_key_id
 from steward.dataplane.pseudonym import pseudonym_column
 from steward.dataplane.warehouse import Warehouse, WarehouseError
@@ -364,8 +364,7 @@ def _build_table(
         table = _transform(spec, agency, person, population, years, kept, source, warehouse, key)
     path = folder / f"{name}.parquet"
     with atomic_path(path) as tmp:
-        warehouse.write_encrypted(tmp, table, key_id)
-    fsync_dir(folder)
+        warehouse.write_encrypted(tmp, table, key_id, random_columns=[PERSON_ID])
     digest, size = file_sha256(path)
     return BuiltTable(
         name=name,
@@ -433,9 +432,26 @@ def _transform(
         tables["eligible"] = _eligible(warehouse, population, years)
         where.append(f"{sea_id} IN (SELECT student_id FROM eligible)")  # noqa: S608
     where.append(f"src.{YEAR} BETWEEN {years[0]} AND {years[-1]}")
+    selected = None
+    if not joins:
+        selected = _select_plain(source, person, years, kept, tables.get("eligible"))
+    if selected is None:
+        selected = _select_sql(tables, key_sql, joins, where, kept, params)
+    # The identifiers are keyed last (`pseudonym_column`), and replaced by the pseudonyms.
+    pseudonyms = pseudonym_column(selected.column("_k"), key, prefix)
+    return selected.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
+
+
+def _select_sql(
+    tables: dict[str, pa.Table],
+    key_sql: str,
+    joins: str,
+    where: list[str],
+    kept: list[Variable],
+    params: dict[str, str],
+) -> pa.Table:
+    """DuckDB selects, joins and filters: `_k` (what is keyed), the year, the granted columns."""
     outputs = ", ".join(_output_sql(v) for v in kept)
-    # DuckDB selects, joins and filters; the identifiers are keyed afterwards, each distinct
-    # one once (`pseudonym_column`), and the key column is replaced by the pseudonyms.
     sql = f"""
         SELECT * FROM (
             SELECT {key_sql} AS _k, CAST(src.{YEAR} AS SMALLINT) AS {YEAR}
@@ -446,9 +462,58 @@ def _transform(
     with _duckdb() as con:
         for table_name, table in tables.items():
             con.register(table_name, table)
-        selected = con.sql(sql, params=params or None).to_arrow_table()
-    pseudonyms = pseudonym_column(selected.column("_k"), key, prefix)
-    return selected.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
+        return con.sql(sql, params=params or None).to_arrow_table()
+
+
+# Column types that come back from DuckDB as they went in, so Arrow can stand in for it.
+_PLAIN_TYPES = (
+    pa.types.is_string,
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_boolean,
+    pa.types.is_date32,
+)
+
+
+def _select_plain(
+    source: pa.Table,
+    person: str,
+    years: list[int],
+    kept: list[Variable],
+    eligible: pa.Table | None,
+) -> pa.Table | None:
+    """What `_select_sql` returns for a file that needs no match, computed by Arrow without
+    carrying every value into DuckDB and back; None where only DuckDB gives the same table
+    (birth years from dates, other column types)."""
+    import pyarrow.compute as pc
+
+    schema = source.schema
+    ids, year = source.column(person), source.column(YEAR)
+    if any(v.output == BIRTH_YEAR for v in kept) or not pa.types.is_string(ids.type):
+        return None
+    if not pa.types.is_integer(year.type):
+        return None
+    if not all(any(plain(schema.field(v.element).type) for plain in _PLAIN_TYPES) for v in kept):
+        return None
+    keep = pc.and_(
+        pc.and_(pc.greater_equal(year, years[0]), pc.less_equal(year, years[-1])), pc.is_valid(ids)
+    )
+    if eligible is not None:
+        allowed = eligible.column("student_id")
+        if allowed.type != ids.type:
+            return None
+        keep = pc.and_(keep, pc.is_in(ids, value_set=allowed))
+    if pc.all(keep, skip_nulls=False).as_py() is not True:
+        source = source.filter(keep)
+        year = source.column(YEAR)
+    columns = {"_k": source.column(person), YEAR: year.cast(pa.int16())}
+    for v in kept:
+        value = source.column(v.element)
+        if v.first_year > years[0] or v.last_year < years[-1]:
+            inside = pc.and_(pc.greater_equal(year, v.first_year), pc.less_equal(year, v.last_year))
+            value = pc.if_else(inside, value, pa.scalar(None, value.type))
+        columns[v.output] = value
+    return pa.table(columns)
 
 
 def _empty(columns: list[str], kept: list[Variable]) -> pa.Table:
