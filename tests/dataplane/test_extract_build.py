@@ -177,17 +177,11 @@ def test_arrow_selects_the_same_rows_and_columns_as_duckdb(warehouse, monkeypatc
     the_spec = spec(*kept)
 
     def transform():
-        return extract._transform(
-            the_spec,
-            "sea",
-            "student_id",
-            population,
-            [2016, 2017, 2018],
-            kept,
-            source,
-            warehouse,
-            KEY_A,
+        selected, prefix = extract._select(
+            the_spec, "sea", "student_id", population, [2016, 2017, 2018], kept, source, warehouse
         )
+        assert prefix == "sea:"
+        return selected
 
     assert extract._select_plain(source, "student_id", [2016, 2017, 2018], kept, None) is not None
     by_arrow = transform()

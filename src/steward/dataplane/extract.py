@@ -10,6 +10,7 @@ knows about people or requests: it takes paths, keys and plain values.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -20,6 +21,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,7 @@ _LINKED = """
 """
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _HASH_CHUNK = 1 << 20
+_ROW_GROUP = 1 << 20  # rows: Arrow's default row group, keyed while the one before is written
 
 
 class ExtractError(ValueError):
@@ -359,19 +362,25 @@ def _build_table(
     source, missing = _read_years(warehouse, agency, dataset, years, source_columns)
     columns = [PERSON_ID, YEAR, *(v.output for v in kept)]
     if source is None:
-        table = _empty(columns, kept)
+        empty = _empty(columns, kept)
+        parts, schema, rows = [empty], empty.schema, 0
     else:
-        table = _transform(spec, agency, person, population, years, kept, source, warehouse, key)
+        selected, prefix = _select(spec, agency, person, population, years, kept, source, warehouse)
+        parts, schema, rows = (
+            _keyed_parts(selected, key, prefix),
+            _keyed_schema(selected),
+            len(selected),
+        )
     path = folder / f"{name}.parquet"
     with atomic_path(path) as tmp:
-        warehouse.write_encrypted(tmp, table, key_id, random_columns=[PERSON_ID])
+        warehouse.write_encrypted(tmp, parts, key_id, schema=schema, random_columns=[PERSON_ID])
     digest, size = file_sha256(path)
     return BuiltTable(
         name=name,
         agency=agency,
         dataset=dataset,
         path=str(path),
-        rows=table.num_rows,
+        rows=rows,
         columns=columns,
         years=[y for y in years if y not in missing],
         missing_years=missing,
@@ -396,7 +405,7 @@ def _output_sql(variable: Variable) -> str:
     )
 
 
-def _transform(
+def _select(
     spec: ExtractSpec,
     agency: str,
     person: str,
@@ -405,8 +414,9 @@ def _transform(
     kept: list[Variable],
     source: pa.Table,
     warehouse: Warehouse,
-    key: bytes,
-) -> pa.Table:
+) -> tuple[pa.Table, str]:
+    """The granted rows and columns, with `_k`, what each row's pseudonym is keyed from (after
+    the returned prefix), in place of the agency's identifier."""
     tables: dict[str, pa.Table] = {"src": source}
     joins, where = "", []
     params: dict[str, str] = {}
@@ -437,9 +447,31 @@ def _transform(
         selected = _select_plain(source, person, years, kept, tables.get("eligible"))
     if selected is None:
         selected = _select_sql(tables, key_sql, joins, where, kept, params)
-    # The identifiers are keyed last (`pseudonym_column`), and replaced by the pseudonyms.
-    pseudonyms = pseudonym_column(selected.column("_k"), key, prefix)
-    return selected.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
+    return selected, prefix
+
+
+def _keyed_parts(selected: pa.Table, key: bytes, prefix: str) -> Iterator[pa.Table]:
+    """The rows with their pseudonyms in place of `_k`, one row group at a time: the next row
+    group is keyed (in C, without the GIL) while the writer encodes this one."""
+
+    def keyed(start: int) -> pa.Table:
+        part = selected.slice(start, _ROW_GROUP)
+        pseudonyms = pseudonym_column(part.column("_k"), key, prefix)
+        return part.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="keying") as ahead:
+        pending: collections.deque[Future[pa.Table]] = collections.deque()
+        for start in range(0, len(selected), _ROW_GROUP):
+            pending.append(ahead.submit(keyed, start))
+            if len(pending) > 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _keyed_schema(selected: pa.Table) -> pa.Schema:
+    fields = [f for f in selected.schema if f.name != "_k"]
+    return pa.schema([pa.field(PERSON_ID, pa.string()), *fields])
 
 
 def _select_sql(

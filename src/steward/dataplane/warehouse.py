@@ -13,7 +13,7 @@ import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -172,20 +172,32 @@ class Warehouse:
         return path
 
     def write_encrypted(
-        self, path: Path, table: pa.Table, key_id: str, *, random_columns: Sequence[str] = ()
+        self,
+        path: Path,
+        table: pa.Table | Iterable[pa.Table],
+        key_id: str,
+        *,
+        schema: pa.Schema | None = None,
+        random_columns: Sequence[str] = (),
     ) -> None:
         """Write `table` to `path` as Parquet encrypted under the master key `key_id`.
 
+        `table` may also be the tables of successive row groups, made as they are written;
+        their `schema` is then required.
         `random_columns` hold random-looking text (pseudonyms): written without a dictionary or
         statistics, which cost time and cannot help, and with zstd, which halves hex digits
         where snappy saves a tenth, for less time. The caller makes the write atomic (a temp
         path, then a rename), as write_version does.
         """
+        if isinstance(table, pa.Table):
+            table, schema = [table], table.schema
+        elif schema is None:
+            raise ValueError("the schema of tables written one row group at a time is required")
         # Every column is listed under a column key: an unlisted column would be stored in
         # the clear. The footer (schema, statistics) is encrypted too.
         config = pe.EncryptionConfiguration(
             footer_key=key_id,
-            column_keys={key_id: list(table.column_names)},
+            column_keys={key_id: list(schema.names)},
             encryption_algorithm="AES_GCM_V1",
             plaintext_footer=False,
             data_key_length_bits=256,
@@ -193,17 +205,18 @@ class Warehouse:
         props = self._crypto.file_encryption_properties(self._kms_config, config)
         options = {}
         if random_columns:
-            ordinary = [c for c in table.column_names if c not in random_columns]
+            ordinary = [c for c in schema.names if c not in random_columns]
             options = {
                 "use_dictionary": ordinary,
                 "write_statistics": ordinary,
                 "compression": {
-                    c: "zstd" if c in random_columns else "snappy" for c in table.column_names
+                    c: "zstd" if c in random_columns else "snappy" for c in schema.names
                 },
                 "compression_level": {c: 1 for c in random_columns},
             }
-        with pq.ParquetWriter(path, table.schema, encryption_properties=props, **options) as writer:
-            writer.write_table(table)
+        with pq.ParquetWriter(path, schema, encryption_properties=props, **options) as writer:
+            for part in table:
+                writer.write_table(part)
 
     def decryption_properties(self) -> pe.FileDecryptionProperties:
         """What PyArrow needs to read any file this warehouse's key service can unlock."""
