@@ -80,6 +80,9 @@ class _LineProtector:
             -1: sens.lower.tolist(),
         }
         self.queue: deque[int] = deque(np.flatnonzero(mask & sens.sensitive).tolist())
+        self.queued = [False] * len(self.values)  # a cell waits in the queue at most once
+        for cell in self.queue:
+            self.queued[cell] = True
 
     @property
     def mask(self) -> np.ndarray:
@@ -91,11 +94,14 @@ class _LineProtector:
     def require(self, cell: int, direction: int, amount: float) -> None:
         if amount > self.need[direction][cell] + TOLERANCE:
             self.need[direction][cell] = amount
-            self.queue.append(cell)
+            if not self.queued[cell]:  # when it comes up, it balances its largest need
+                self.queued[cell] = True
+                self.queue.append(cell)
 
     def run(self) -> np.ndarray:
         while self.queue:
             cell = self.queue.popleft()
+            self.queued[cell] = False
             for direction in (1, -1):
                 amount = self.need[direction][cell]
                 if amount > TOLERANCE:
