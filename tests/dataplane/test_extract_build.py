@@ -202,6 +202,21 @@ def test_arrow_selects_the_same_rows_and_columns_as_duckdb(warehouse, monkeypatc
     assert sorted(by_arrow.to_pylist(), key=repr) == sorted(by_duckdb.to_pylist(), key=repr)
 
 
+def test_a_file_written_in_many_row_groups_holds_the_same_rows(warehouse, monkeypatch):
+    from steward.dataplane import extract
+
+    whole = build(warehouse, spec(absence(), name="whole"))
+    monkeypatch.setattr(extract, "_ROW_GROUP", 7)
+    parts = build(warehouse, spec(absence(), name="parts"))
+    (path,) = [t.path for t in parts.tables]
+    groups = pq.ParquetFile(path, decryption_properties=warehouse.decryption_properties())
+    assert groups.metadata.num_row_groups == -(-120 // 7)
+    assert parts.rows == whole.rows == 120
+    first = table_of(warehouse, whole, "sea_attendance")
+    second = table_of(warehouse, parts, "sea_attendance")
+    assert second.to_pylist() == first.to_pylist()
+
+
 def test_pseudonyms_differ_across_projects_for_the_same_student(warehouse):
     first = table_of(
         warehouse, build(warehouse, spec(absence(), project="pa"), KEY_A), "sea_attendance"

@@ -59,7 +59,10 @@ _LINKED = """
 """
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _HASH_CHUNK = 1 << 20
-_ROW_GROUP = 1 << 20  # rows: Arrow's default row group, keyed while the one before is written
+# Rows of one row group (DuckDB writes 122,880): while the writer encodes one, the next ones
+# are keyed by as many threads as there are cores, up to two.
+_ROW_GROUP = 1 << 18
+_KEYING_THREADS = min(2, os.cpu_count() or 1)
 
 
 class ExtractError(ValueError):
@@ -452,18 +455,19 @@ def _select(
 
 def _keyed_parts(selected: pa.Table, key: bytes, prefix: str) -> Iterator[pa.Table]:
     """The rows with their pseudonyms in place of `_k`, one row group at a time: the next row
-    group is keyed (in C, without the GIL) while the writer encodes this one."""
+    groups are keyed (in C, without the GIL) while the writer encodes this one."""
 
     def keyed(start: int) -> pa.Table:
         part = selected.slice(start, _ROW_GROUP)
         pseudonyms = pseudonym_column(part.column("_k"), key, prefix)
         return part.drop_columns(["_k"]).add_column(0, PERSON_ID, pseudonyms)
 
-    with ThreadPoolExecutor(1, thread_name_prefix="keying") as ahead:
+    workers = _KEYING_THREADS
+    with ThreadPoolExecutor(workers, thread_name_prefix="keying") as ahead:
         pending: collections.deque[Future[pa.Table]] = collections.deque()
         for start in range(0, len(selected), _ROW_GROUP):
             pending.append(ahead.submit(keyed, start))
-            if len(pending) > 1:
+            if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
