@@ -124,7 +124,7 @@ def test_a_project_page_keeps_its_body_and_renders_only_the_form_afresh(
     url = reverse("portal:project", args=[project.pk])
     visitor = client_for(None)
     first = visitor.get(url).content.decode()
-    with django_assert_max_num_queries(3):  # the change number and the footer's contact
+    with django_assert_max_num_queries(1):  # the change number (the footer's contact is kept too)
         again = visitor.get(url).content.decode()
     assert project.title in again and "csrfmiddlewaretoken" in again
     assert again.split("<h3>Add a comment</h3>")[0] == first.split("<h3>Add a comment</h3>")[0]
@@ -139,7 +139,8 @@ def test_storing_a_page_again_replaces_it_in_one_statement(django_assert_num_que
     pages = caches["pages"]
     pages.set("0:7:/agenda/", ("text/html", b"first"))
     with monkeypatch.context() as outside:
-        outside.setattr(connections["default"], "in_atomic_block", False)  # as a server stores pages
+        # Outside a transaction, as a server stores pages.
+        outside.setattr(connections["default"], "in_atomic_block", False)
         with django_assert_num_queries(1):
             pages.set("0:7:/agenda/", ("text/html", b"second"))
     assert pages.page_at_current_change("0:", ":/agenda/") == (current_change(), None)

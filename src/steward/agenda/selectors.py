@@ -81,12 +81,7 @@ def public_project(pk: int) -> Project:
     return (
         public_projects()
         .prefetch_related(
-            Prefetch(
-                "plans",
-                queryset=PreAnalysisPlan.objects.only(
-                    "pk", "project_id", "version", "registered_at", "change_note"
-                ),
-            ),
+            Prefetch("plans", queryset=_plan_versions(PreAnalysisPlan.objects.all())),
             "team",
         )
         .get(pk=pk)
@@ -110,11 +105,19 @@ def public_plan(project_id: int, version: int) -> PreAnalysisPlan:
     )
 
 
+def _plan_versions(plans: QuerySet[PreAnalysisPlan]) -> QuerySet[PreAnalysisPlan]:
+    # One project's versions, newest first (the model's ordering would join the projects).
+    only = plans.only("pk", "project_id", "version", "registered_at", "change_note")
+    return only.order_by("-version")
+
+
 def plan_versions(project: Project) -> QuerySet[PreAnalysisPlan]:
-    return project.plans.only("pk", "project_id", "version", "registered_at", "change_note")
+    return _plan_versions(project.plans.all())
 
 
 def plan_previous(plan: PreAnalysisPlan) -> PreAnalysisPlan | None:
+    if plan.version <= 1:  # versions count from 1
+        return None
     return (
         PreAnalysisPlan.objects.filter(project_id=plan.project_id, version__lt=plan.version)
         .order_by("-version")

@@ -147,6 +147,7 @@ def cached_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         except DatabaseError:  # the cache tables are missing: migrate has not run yet
             logger.warning("The page cache is unavailable; serving the page uncached.")
             return view(request, *args, **kwargs)
+        request.page_change = change
         if hit is not None:
             content_type, body = hit
             response = HttpResponse(body, content_type=content_type)

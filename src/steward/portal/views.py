@@ -116,6 +116,7 @@ def _project_page(
     steward.core.pagecache), and the project is loaded only when that copy is stale."""
     pk = project if isinstance(project, int) else project.pk
     change = current_change() if settings.PAGE_CACHE else None
+    request.page_change = change
     key = f"portal:project:{pk}:{change}"
     found = cache.get(key) if change is not None else None
     if found is None:
