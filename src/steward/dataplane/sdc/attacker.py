@@ -12,6 +12,7 @@ from scipy.sparse.csgraph import connected_components
 from ._highs import WarmLP
 
 TOLERANCE = 1e-6
+MIN_ROUND = 5  # a push round must carry this many targets to be worth another
 
 
 def attacker_bound(values: np.ndarray) -> float:
@@ -92,8 +93,9 @@ def witness_bounds(
     """For each target variable, find feasible values reaching ``need_hi`` and ``need_lo``.
 
     Every solution found is a point the attacker cannot rule out, so it certifies each pending
-    target it happens to push far enough; a target no earlier solution certified gets its own
-    LP, whose optimum is its exact bound. With ``exact`` every target gets its own LPs.
+    target it happens to push far enough: first rounds of LPs that push many targets at once
+    (`_Subproblem.push_rounds`); then a target no solution certified gets its own LP, whose
+    optimum is its exact bound. With ``exact`` every target gets its own LPs.
     Past ``deadline`` (a ``time.monotonic()`` value) no more LPs are solved and the bounds are
     marked incomplete: targets not yet certified then count as failing.
     """
@@ -109,8 +111,8 @@ def witness_bounds(
             pending = which if exact else which[_short(sign, got[which], need[which])]
             locs = sub.local(targets[pending])
             if pending.size > 1 and not exact:
-                x = sub.solve_push(locs, sign)
-                got[pending] = _better(sign, got[pending], x[locs])
+                reached = sub.push_rounds(locs, need[pending], sign, deadline)
+                got[pending] = _better(sign, got[pending], reached)
             for k, t in enumerate(pending):
                 if not exact and not _short(sign, got[t : t + 1], need[t : t + 1])[0]:
                     continue
@@ -143,15 +145,58 @@ class _Subproblem:
         self.variables = np.asarray(variables, dtype=np.int64)
         cols = system.matrix[:, self.variables].tocsr()
         self.row_index = np.flatnonzero(np.diff(cols.indptr) > 0)
-        self.lp = WarmLP(cols[self.row_index], system.rhs[self.row_index], system.bound)
+        self.matrix = cols[self.row_index]
+        self.rhs = system.rhs[self.row_index]
+        self.lp = WarmLP.equalities(self.matrix, self.rhs, system.bound)
 
     def local(self, positions: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.variables, positions)
 
-    def solve_push(self, locs: np.ndarray, sign: int) -> np.ndarray:
-        cost = np.zeros(self.variables.size)
-        cost[locs] = -sign
-        return self.lp.solve(cost)[0]
+    def push_rounds(
+        self, locs: np.ndarray, need: np.ndarray, sign: int, deadline: float | None = None
+    ) -> np.ndarray:
+        """The farthest values (sign 1: highest) reached by targets at ``locs`` in rounds of one
+        LP that pushes every pending target towards its ``need`` at once.
+
+        The LP maximises the sum of each pending target's move, each counted up to what it
+        needs (a variable t_j <= sign * (x_j - y_j), t_j <= need_j - y_j): no target is worth
+        pushing past its need, so one point carries many targets far enough. The targets it
+        carries leave the objective and the next round, warm, pushes the rest; rounds stop
+        when one carries fewer than ``MIN_ROUND`` (one LP per target then does better).
+        """
+        n, p = self.variables.size, locs.size
+        system = self.system
+        y = system.values[system.suppressed[self.variables]][locs]
+        amounts = np.minimum(sign * (need - y), system.bound)
+        best = y.astype(float)
+        pending = amounts > TOLERANCE
+        if pending.sum() < MIN_ROUND:
+            return best
+        # Rows: the relations as they are, then t_j - sign * x_j <= -sign * y_j.
+        reach = sparse.csr_matrix((np.full(p, -float(sign)), (np.arange(p), locs)), shape=(p, n))
+        matrix = sparse.bmat(
+            [[self.matrix, None], [reach, sparse.identity(p, format="csr")]], format="csc"
+        )
+        lp = WarmLP(
+            matrix,
+            np.concatenate([self.rhs, np.full(p, -np.inf)]),
+            np.concatenate([self.rhs, -sign * y]),
+            np.concatenate([np.zeros(n), np.full(p, -system.bound)]),
+            np.concatenate([np.full(n, system.bound), np.maximum(amounts, 0.0)]),
+        )
+        while pending.any():
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            cost = np.zeros(n + p)
+            cost[n + np.flatnonzero(pending)] = -1.0
+            x = lp.solve(cost)[0][:n]
+            best = _better(sign, best, x[locs])
+            reached = sign * (x[locs] - y) >= amounts - TOLERANCE
+            carried = int((pending & reached).sum())
+            pending &= ~reached
+            if carried < MIN_ROUND:
+                break
+        return best
 
     def solve_extreme(
         self, loc: int, sign: int, cap: tuple[float, float] | None = None
