@@ -71,6 +71,9 @@ def test_a_large_report_runs_as_a_job_and_its_page_shows_progress_then_the_table
     page = maya.get(reverse("outputs:report_run", args=[run.pk])).content.decode()
     assert f"{run.n_suppressed} of {run.n_cells} cells hidden" in page
     download = maya.get(reverse("outputs:report_run_csv", args=[run.pk])).content.decode()
+    taken = AuditEntry.objects.get(action="outputs.report_download")
+    assert taken.actor_id == run.created_by_id and taken.object_id == str(run.pk)
+    assert taken.summary["format"] == "csv"
     lines = list(csv.reader(io.StringIO(download)))
     assert lines[0] == run.columns
     assert [line[-1] for line in lines[1:]] == [row["value"] for row in run.rows]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from steward.catalog.models import DatasetVersion
 from steward.catalog.services import warehouse
-from steward.core.audit import audit_record
+from steward.core.audit import audit_record, audit_record_now
 from steward.core.jobs import job_create
 from steward.outputs.models import ReportRun
 from steward.outputs.report_linked import LINKED_DATASETS, linked_tables
@@ -164,6 +164,16 @@ def report_run_failed(run: ReportRun, error: str) -> None:
             target=run,
             summary={"run": run.pk},
         )
+
+
+def report_run_downloaded(run: ReportRun, *, actor: Any, file_format: str) -> None:
+    """A stored report left as a file: who took which run, in which format."""
+    audit_record_now(
+        actor=actor,
+        action="outputs.report_download",
+        target=run,
+        summary={"run": run.pk, "format": file_format, "cells": run.n_cells},
+    )
 
 
 def report_of_run(run: ReportRun) -> Report:

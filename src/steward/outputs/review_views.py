@@ -27,6 +27,7 @@ from steward.outputs.models import Finding, Output, ReportRun, UseInvitation
 from steward.outputs.report_services import (
     INLINE_CELLS,
     report_of_run,
+    report_run_downloaded,
     report_start,
     report_years,
 )
@@ -316,7 +317,9 @@ def report_run_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if run.status != ReportRun.Status.READY:
         raise Http404
     built = report_of_run(run)
-    return _xlsx_response(built) if request.path.endswith(".xlsx") else _csv_response(built)
+    excel = request.path.endswith(".xlsx")
+    report_run_downloaded(run, actor=request.user, file_format="xlsx" if excel else "csv")
+    return _xlsx_response(built) if excel else _csv_response(built)
 
 
 # Findings: the workspace ------------------------------------------------------------------------
