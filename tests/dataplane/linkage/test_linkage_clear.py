@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -124,6 +125,19 @@ def test_diagnostics_give_m_and_u_per_level_and_a_weight_histogram(result):
     assert exact_last["m"] > 0.5 > exact_last["u"]
     assert sum(b["count"] for b in d.histogram) == d.counts["blocked_pairs"]
     assert d.counts["em_sessions"] == 3
+
+
+def test_the_histogram_counted_in_the_backend_agrees_with_the_pairs_it_kept(result):
+    """Every blocked pair is binned in the backend; the kept candidates (weight at or above the
+    floor's) are fetched apart. Above the lowest kept weight the two must count alike."""
+    histogram = result.diagnostics.histogram
+    assert len(histogram) == result.config.histogram_bins
+    weights = np.asarray(result.candidates["match_weight"].to_numpy(zero_copy_only=False))
+    edges = [b["bin_low"] for b in histogram] + [histogram[-1]["bin_high"]]
+    counts, _ = np.histogram(weights, bins=np.array(edges))
+    above = [i for i, b in enumerate(histogram) if b["bin_low"] > weights.min()]
+    assert len(above) >= 5  # enough bins to compare
+    assert [histogram[i]["count"] for i in above] == [int(counts[i]) for i in above]
 
 
 def test_charts_are_vega_lite_specs_holding_no_ids(result, tmp_path, sea):

@@ -10,12 +10,11 @@ import logging
 from collections.abc import Iterable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import splink_model
 from .assign import check_decisions
 from .backends import database_api
-from .finish import check_decision_ids, check_people, finish, level_record, weight_histogram
+from .finish import check_decision_ids, check_people, finish, level_record
 from .prepare import comparison_table
 from .result import Decision, Diagnostics, LinkageConfig, LinkageResult
 
@@ -56,18 +55,17 @@ def link(
                 # Spark runs each chunk as jobs of its own; in one, the cluster shares the work.
                 u_chunks=1 if config.backend == "spark" else 10,
             )
-            scored = splink_model.predict(linker, floor=None)
+            scored = splink_model.predict(
+                linker, floor=config.candidate_floor, bins=config.histogram_bins
+            )
             parameters = _parameters(linker, defaulted)
-    candidates = scored.filter(
-        pc.greater_equal(scored["match_probability"], config.candidate_floor)
-    )
     diagnostics = Diagnostics(
         method="splink",
         parameters=parameters,
-        histogram=weight_histogram(scored["match_weight"], config.histogram_bins),
+        histogram=scored.histogram,
         blocking=blocking,
         counts={
-            "blocked_pairs": scored.num_rows,
+            "blocked_pairs": scored.blocked_pairs,
             "em_sessions": sessions,
             "m_defaulted_levels": len(defaulted),
             "labelled_pairs_used": len(matches) if use_labels else 0,
@@ -77,7 +75,7 @@ def link(
     return finish(
         sea_ids=sea_ids,
         other_ids=other_ids,
-        candidates=candidates,
+        candidates=scored.candidates,
         decisions=(matches, non_matches),
         config=config,
         diagnostics=diagnostics,

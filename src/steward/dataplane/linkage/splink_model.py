@@ -9,6 +9,9 @@ fragments of SQL that DuckDB and Spark spell differently come from ``dialect``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import splink.comparison_level_library as cll
@@ -198,19 +201,57 @@ def train(
     return len(rules), em_guard.default_unestimated_m(linker)
 
 
-def predict(linker: Linker, *, floor: float | None) -> pa.Table:
-    """Score every blocked pair; keep those at or above ``floor`` (below the review band)."""
-    df = linker.inference.predict(threshold_match_probability=floor)
-    table = df.as_pyarrow_table()
-    # Arrow kernels, not Python lists: every blocked pair passes here (22 M at 600 k students).
-    sea_left = pc.fill_null(pc.equal(table["source_dataset_l"], SEA_ALIAS), False)
-    ids_l = table["person_id_l"].cast(pa.string())
-    ids_r = table["person_id_r"].cast(pa.string())
-    return pa.table(
+@dataclass(frozen=True)
+class Scored:
+    """What scoring every blocked pair leaves for the rest of the run."""
+
+    candidates: pa.Table  # sea_id, other_id, match_probability, match_weight (at or above floor)
+    histogram: list[dict]  # match weights of every blocked pair, in equal-width bins
+    blocked_pairs: int
+
+
+def predict(linker: Linker, *, floor: float, bins: int) -> Scored:
+    """Score every blocked pair inside the backend, and bring back only what the run keeps: the
+    weight histogram over all of them and the pairs at or above ``floor`` (below the review
+    band). At 1 M SEA students there are about 60 M blocked pairs; fetching them all cost about
+    twice bare Splink's memory."""
+    scored = linker.inference.predict(threshold_match_probability=None)
+    table = scored.physical_name
+    finite = "match_weight > -1e308 AND match_weight < 1e308"  # neither null, infinite nor NaN
+    stats = linker.misc.query_sql(
+        f"SELECT count(*) AS n, min(CASE WHEN {finite} THEN match_weight END) AS lo, "  # noqa: S608
+        f"max(CASE WHEN {finite} THEN match_weight END) AS hi FROM {table}"
+    ).as_pyarrow_table()
+    blocked = int(stats["n"][0].as_py())
+    low, high = stats["lo"][0].as_py(), stats["hi"][0].as_py()
+    histogram = []
+    if low is not None:
+        edges = np.histogram_bin_edges(np.array([low, high], dtype=float), bins=bins)
+        scale = bins / (edges[-1] - edges[0])
+        index = f"CAST(floor((match_weight - ({float(edges[0])!r})) * {float(scale)!r}) AS INT)"
+        counted = linker.misc.query_sql(
+            f"SELECT LEAST(GREATEST({index}, 0), {bins - 1}) AS bucket, count(*) AS n "  # noqa: S608
+            f"FROM {table} WHERE {finite} GROUP BY 1"
+        ).as_pyarrow_table()
+        counts = np.zeros(bins, dtype=np.int64)
+        counts[np.asarray(counted["bucket"], dtype=np.int64)] = np.asarray(counted["n"])
+        histogram = [
+            {"bin_low": float(lo), "bin_high": float(hi), "count": int(n)}
+            for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)
+        ]
+    kept = linker.misc.query_sql(
+        "SELECT source_dataset_l, person_id_l, person_id_r, match_probability, match_weight "  # noqa: S608
+        f"FROM {table} WHERE match_probability >= {float(floor)!r}"
+    ).as_pyarrow_table()
+    sea_left = pc.fill_null(pc.equal(kept["source_dataset_l"], SEA_ALIAS), False)
+    ids_l = kept["person_id_l"].cast(pa.string())
+    ids_r = kept["person_id_r"].cast(pa.string())
+    candidates = pa.table(
         {
             "sea_id": pc.if_else(sea_left, ids_l, ids_r),
             "other_id": pc.if_else(sea_left, ids_r, ids_l),
-            "match_probability": table["match_probability"].cast(pa.float64()),
-            "match_weight": table["match_weight"].cast(pa.float64()),
+            "match_probability": kept["match_probability"].cast(pa.float64()),
+            "match_weight": kept["match_weight"].cast(pa.float64()),
         }
     )
+    return Scored(candidates, histogram, blocked)
