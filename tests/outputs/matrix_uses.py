@@ -158,6 +158,7 @@ ROUTES = [
         mutates=True,
     ),
     Route("outputs:report_run", _of_maya(200), kwargs=_maya_run),
-    Route("outputs:report_run_csv", _of_maya(200), kwargs=_maya_run),
-    Route("outputs:report_run_xlsx", _of_maya(200), kwargs=_maya_run),
+    # A download is an access the audit log records (one entry), as for extracts.
+    Route("outputs:report_run_csv", _of_maya(200), kwargs=_maya_run, mutates=True),
+    Route("outputs:report_run_xlsx", _of_maya(200), kwargs=_maya_run, mutates=True),
 ]
