@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml setup.py requirements.lock src/steward/dataplane/_hmac.
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
+# The demo runs with development settings: it creates logins with published passwords.
 demo: $(STAMP)
-	$(BIN)/steward demo
+	STEWARD_DEBUG=true $(BIN)/steward demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not spark"

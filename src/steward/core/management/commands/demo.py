@@ -101,8 +101,8 @@ class Command(BaseCommand):
             table.add_row(persona.full_name, roles, persona.email, secret)
         Console(file=self.stdout._out, width=140).print(table)
         self.stdout.write(
-            "Privileged roles sign in with a six-digit code: `steward demo code maya` prints "
-            "Maya's current one."
+            "Privileged roles sign in with a six-digit code: "
+            "`STEWARD_DEBUG=true .venv/bin/steward demo code maya` prints Maya's current one."
         )
 
     def _serve(self, bind: str) -> None:
