@@ -23,6 +23,7 @@ from steward.access.models import (
     Decision,
     DenialReason,
     DenialReport,
+    Perspective,
     RequestedElement,
     RequestPerson,
     RequestVersion,
@@ -917,6 +918,11 @@ def committee_rules_update(
 def committee_member_set(
     *, actor: Any, user: User, perspective: str, in_research_office: bool = False
 ) -> CommitteeMember:
+    """Give a member one of the committee's perspectives (legal, IT and security, policy,
+    research, district, legislative)."""
+    if perspective not in Perspective.values:
+        labels = ", ".join(label for _, label in Perspective.choices)
+        raise ValidationError(f"Choose one of the committee's perspectives: {labels}.")
     with transaction.atomic():
         member, _ = CommitteeMember.objects.update_or_create(
             user=user,
