@@ -3,7 +3,7 @@ sign-off, the committee's rules, the training gate, outcomes and denial reports.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from steward.access import selectors, services
-from steward.access.demo import ORTIZ_TITLE, complete_request, vote
+from steward.access.demo import ORTIZ_TITLE, complete_request, element, vote
 from steward.access.models import (
     DataRequest,
     Decision,
     DenialReport,
     RequestedElement,
     Status,
+    StatusChange,
     TrainingCompletion,
     Vote,
 )
@@ -365,22 +366,74 @@ def test_revisions_send_the_request_back_and_the_resubmission_is_reviewed_afresh
     assert selectors.vote_tally(in_committee).votes == 0
 
 
-def test_each_move_mails_whoever_acts_next(draft, people):
-    from steward.access.demo import sign_all, to_signoff
+def _emails(users) -> list[str]:
+    return sorted(user.email for user in users)
 
-    mail.outbox.clear()
-    with pytest.MonkeyPatch.context():
-        services.request_submit(actor=people["ana"], data_request=draft)
-    # on_commit runs at once in tests only with captureOnCommitCallbacks; check the recipients.
+
+def test_each_move_mails_whoever_acts_next(draft, people):
     from steward.access.notifications import recipients_for
 
-    assert [u.email for u in recipients_for(draft, Status.SUBMITTED)] == ["maya@demo.steward.test"]
-    assert sorted(u.email for u in recipients_for(draft, Status.SIGNOFF)) == [
+    team = ["ana@demo.steward.test", "ben@demo.steward.test"]
+    assert _emails(recipients_for(draft, Status.SUBMITTED)) == ["maya@demo.steward.test"]
+    assert _emails(recipients_for(draft, Status.SIGNOFF)) == [
         "daniel@demo.steward.test",
         "rosa@demo.steward.test",
     ]
-    assert "ben@demo.steward.test" in [u.email for u in recipients_for(draft, Status.RETURNED)]
-    del sign_all, to_signoff
+    assert _emails(recipients_for(draft, Status.RETURNED)) == team
+    assert _emails(recipients_for(draft, Status.COMMITTEE)) == [
+        "grace@demo.steward.test",
+        "hannah@demo.steward.test",
+        "omar@demo.steward.test",
+        "samuel@demo.steward.test",
+    ]
+    assert _emails(recipients_for(draft, "quorum")) == ["grace@demo.steward.test"]
+    for outcome in (Status.APPROVED, Status.DENIED, Status.REVISIONS):
+        assert _emails(recipients_for(draft, outcome)) == [*team, "maya@demo.steward.test"]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "choice", "subject"),
+    [
+        ("approved", Vote.APPROVE, "approved"),
+        ("denied", Vote.DENY, "denied"),
+        ("revisions", Vote.REVISE, "revisions requested"),
+    ],
+)
+def test_the_committee_and_each_outcome_mail_the_people_who_act_next(
+    outcome, choice, subject, draft, people, django_capture_on_commit_callbacks
+):
+    from steward.access.demo import sign_all, to_signoff
+
+    to_signoff(draft, author=people["ana"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_all(draft)
+    assert draft.status == Status.COMMITTEE
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "grace@demo.steward.test",
+        "hannah@demo.steward.test",
+        "omar@demo.steward.test",
+        "samuel@demo.steward.test",
+    ]
+    assert all(m.subject == f"{draft.reference}: committee review" for m in mail.outbox)
+    vote(draft, ["samuel", "hannah", "omar"], choice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decision_record(
+            actor=people["grace"],
+            data_request=draft,
+            outcome=outcome,
+            rationale="Weighed.",
+            reason_categories=["privacy"] if outcome == "denied" else [],
+            granted_ids=_approved_ids(draft) if outcome == "approved" else [],
+        )
+    assert draft.status == outcome
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ana@demo.steward.test",
+        "ben@demo.steward.test",
+        "maya@demo.steward.test",
+    ]
+    assert all(m.subject == f"{draft.reference}: {subject}" for m in mail.outbox)
 
 
 def test_mail_goes_out_after_the_commit(draft, people, django_capture_on_commit_callbacks):
@@ -414,6 +467,62 @@ def test_the_clock_counts_time_in_each_state(in_committee):
     assert states == ["Draft", "Submitted", "In screening", "Agency sign-off", "Committee review"]
 
 
+def _backdate(data_request: DataRequest, created: datetime, moves: list[timedelta]) -> None:
+    """Put the request's creation and each of its moves at known times."""
+    DataRequest.objects.filter(pk=data_request.pk).update(created_at=created)
+    changes = list(StatusChange.objects.filter(request=data_request).order_by("at", "pk"))
+    assert len(changes) == len(moves)
+    for change, offset in zip(changes, moves, strict=True):
+        StatusChange.objects.filter(pk=change.pk).update(at=created + offset)
+    data_request.refresh_from_db()
+
+
+def test_the_clock_measures_the_time_spent_in_each_state(in_committee, people):
+    vote(in_committee, ["samuel", "hannah", "omar"], Vote.APPROVE)
+    services.decision_record(
+        actor=people["grace"],
+        data_request=in_committee,
+        outcome="approved",
+        rationale="Sound.",
+        granted_ids=_approved_ids(in_committee),
+    )
+    created = timezone.now() - timedelta(days=40)
+    days = [2, 3, 5.25, 9.25, 15]  # submitted, screening, sign-off, committee, approved
+    _backdate(in_committee, created, [timedelta(days=d) for d in days])
+    assert selectors.request_clock(in_committee) == [
+        ("Draft", timedelta(days=2)),
+        ("Submitted", timedelta(days=1)),
+        ("In screening", timedelta(days=2, hours=6)),
+        ("Agency sign-off", timedelta(days=4)),
+        ("Committee review", timedelta(days=5, hours=18)),
+        ("Approved", timedelta(0)),  # a decision stops the clock
+    ]
+
+
+def test_the_clock_counts_the_current_state_until_now_and_adds_up_returns(draft, people):
+    ana, maya = people["ana"], people["maya"]
+    services.request_submit(actor=ana, data_request=draft)
+    services.request_screening_start(actor=maya, data_request=draft)
+    services.request_screen(
+        actor=maya, data_request=draft, checklist={}, passed=False, comments="Narrow the years."
+    )
+    services.request_submit(actor=ana, data_request=draft)
+    created = timezone.now() - timedelta(days=20)
+    # submitted day 1, screening day 2, returned day 4, resubmitted day 7
+    _backdate(draft, created, [timedelta(days=d) for d in (1, 2, 4, 7)])
+    before = timezone.now()
+    clock = dict(selectors.request_clock(draft))
+    after = timezone.now()
+    assert list(clock) == ["Draft", "Submitted", "In screening", "Returned at screening"]
+    assert clock["Draft"] == timedelta(days=1)
+    assert clock["In screening"] == timedelta(days=2)
+    assert clock["Returned at screening"] == timedelta(days=3)
+    # one day before screening, then from the resubmission until now
+    resubmitted = created + timedelta(days=7)
+    assert timedelta(days=1) + (before - resubmitted) <= clock["Submitted"]
+    assert clock["Submitted"] <= timedelta(days=1) + (after - resubmitted)
+
+
 def test_the_privacy_risk_summary_weighs_levels_linkage_and_what_the_team_holds(
     in_committee, people
 ):
@@ -430,3 +539,69 @@ def test_the_privacy_risk_summary_weighs_levels_linkage_and_what_the_team_holds(
     risk = selectors.privacy_risk(in_committee)
     assert risk.already_held == [f"sea/attendance.days_absent (from {earlier.reference})"]
     assert "data the team already holds from earlier requests" in risk.reasons
+
+
+SINGLE = [("sea", "attendance", "days_absent", 2018, 2022, "Chronic absence.")]
+NORTHERN = "Pine Lake Elementary (0042001); Birch Hollow School District (0043)"
+
+
+def test_the_privacy_risk_summary_names_populations_narrowed_to_schools_or_districts(trained):
+    ana = trained["ana"]
+    narrowed = complete_request(
+        actor=ana,
+        title="Absence in two northern schools",
+        elements=SINGLE,
+        linkage_needed=False,
+        linkage_description="",
+    )
+    services.request_element_add(
+        actor=ana,
+        data_request=narrowed,
+        element=element("sea", "enrollment", "grade"),
+        first_year=2018,
+        last_year=2022,
+        grades="6-8",
+        schools_or_districts=NORTHERN,
+        justification="Places each student in a grade.",
+    )
+    risk = selectors.privacy_risk(narrowed)
+    assert risk.small_populations == [f"sea/enrollment.grade: {NORTHERN}"]
+    assert risk.reasons == ["populations narrowed to named schools or districts"]
+
+
+def test_a_statewide_request_asks_for_no_small_population(trained):
+    statewide = complete_request(
+        actor=trained["ana"],
+        title="Absence statewide",
+        elements=SINGLE,
+        linkage_needed=False,
+        linkage_description="",
+    )
+    assert statewide.elements.get().schools_or_districts == ""
+    risk = selectors.privacy_risk(statewide)
+    assert risk.small_populations == []
+    assert "populations narrowed to named schools or districts" not in risk.reasons
+    assert risk.rating == "low"
+
+
+@pytest.mark.parametrize(("days_ago", "lapsed"), [(364, False), (366, True)])
+def test_privacy_training_counts_for_twelve_months(days_ago, lapsed, in_committee, people):
+    from steward.access.demo import training_seed
+
+    ben, grace = people["ben"], people["grace"]
+    TrainingCompletion.objects.filter(user=ben).delete()
+    training_seed(ben, completed_at=timezone.now() - timedelta(days=days_ago))
+    assert (ben in selectors.people_without_training(in_committee)) is lapsed
+    assert (selectors.training_valid_until(ben) is None) is lapsed
+    assert people["ana"] not in selectors.people_without_training(in_committee)
+    vote(in_committee, ["samuel", "hannah", "omar"], Vote.APPROVE)
+    problems = services.decision_problems(
+        in_committee,
+        actor=grace,
+        outcome="approved",
+        rationale="Sound.",
+        reason_categories=[],
+        granted_ids=_approved_ids(in_committee),
+    )
+    named = "Privacy training is missing or expired for: Ben Carter."
+    assert problems == ([named] if lapsed else [])
