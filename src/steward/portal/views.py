@@ -33,16 +33,15 @@ from steward.core.access import public, requires
 from steward.core.pagecache import cached_public_page, current_change
 from steward.outputs.findings_selectors import (
     findings_answering,
-    findings_of_project,
     search_findings,
 )
 from steward.portal.feeds import NewProjectsFeed
 from steward.portal.forms import CommentForm, ModerationForm, ResearchUseForm, SearchForm
 from steward.portal.models import Comment, ResearchUse
 from steward.portal.selectors import (
-    approved_comments,
     comments_to_moderate,
     privacy_contact,
+    public_project_page,
     public_research_uses,
     search_research_uses,
 )
@@ -122,19 +121,11 @@ def _project_page(
     if found is None:
         # Loaded after the change number was read (never before), so that what is rendered is
         # at least as new as the change it is kept under.
-        project = (
-            _public_project_or_404(pk)
-            if change is not None or isinstance(project, int)
-            else project
-        )
-        context = {
-            "project": project,
-            "plans": list(project.plans.all()),
-            "findings": findings_of_project(project),
-            "comments": approved_comments(project),
-            "research_uses": project.research_uses.all(),
-        }
-        found = (project.title, render_to_string("portal/_project_body.html", context))
+        try:
+            page = public_project_page(pk)
+        except Project.DoesNotExist:
+            raise Http404 from None
+        found = (page.project.title, render_to_string("portal/_project_body.html", vars(page)))
         if change is not None:
             cache.set(key, found, 3600)
     title, body = found
