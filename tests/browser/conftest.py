@@ -138,16 +138,22 @@ def _assert_accessible(page) -> None:
     assert violations == [], f"{page.url}:\n" + "\n".join(violations)
 
 
-def _sign_in(page, live: LiveSteward, persona: str, *, mfa: bool) -> None:
+def _sign_in(page, live: LiveSteward, persona: str, *, mfa: bool, check=None) -> None:
+    """Sign in through the login page (and the code page with `mfa`); `check`, when given, is
+    called on each page on the way: login, code, home."""
+    check = check or (lambda _page: None)
     page.goto(f"{live.url}/accounts/login/")
+    check(page)
     page.fill("input[name=login]", f"{persona}@demo.steward.test")
     page.fill("input[name=password]", "lakeland-demo-2026")
     page.click("form.usa-form button[type=submit]")
     if mfa:
         page.wait_for_url("**/accounts/2fa/authenticate/")
+        check(page)
         page.fill("input[name=code]", live.totp_code(persona))
         page.click("form.usa-form button[type=submit]")
     page.wait_for_url(f"{live.url}/")
+    check(page)
 
 
 @pytest.fixture
@@ -157,4 +163,6 @@ def assert_accessible():
 
 @pytest.fixture
 def sign_in(live_steward):
-    return lambda page, persona, *, mfa: _sign_in(page, live_steward, persona, mfa=mfa)
+    return lambda page, persona, *, mfa, check=None: _sign_in(
+        page, live_steward, persona, mfa=mfa, check=check
+    )
