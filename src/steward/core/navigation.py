@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from steward.accounts.roles import Role
 
@@ -92,8 +93,14 @@ ACCOUNT_NAVIGATION: list[tuple[str, str]] = [
 ]
 
 
+@lru_cache(maxsize=256)
+def _url(name: str, prefix: str) -> str:
+    # Every page shows some twenty links; their addresses change only with the script prefix.
+    return reverse(name)
+
+
 def _item(label: str, name: str, path: str) -> NavItem:
-    url = reverse(name)
+    url = _url(name, get_script_prefix())
     current = path == url if url == "/" else path.startswith(url)
     return NavItem(label, url, current)
 
