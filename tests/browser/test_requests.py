@@ -225,8 +225,16 @@ def test_a_request_goes_from_submission_to_approval(
     grace.click("button:has-text('Record the decision')")
     grace.wait_for_url(f"**/requests/{pk}/")
     assert _status(grace) == "Approved"
-    granted = grace.locator("[data-testid=elements]").inner_text()
-    assert "Date of birth" in granted
+    # Each element's row ends with its Granted cell: Yes, or No for what was not granted.
+    granted, not_granted = [], []
+    for row in grace.locator("[data-testid=elements] tbody tr").all():
+        element = row.locator("th").inner_text().split(" (")[0].strip()
+        cells = row.locator("td")
+        (granted if cells.last.inner_text().strip() == "Yes" else not_granted).append(element)
+        if element == "Date of birth":
+            assert "Declined by the agency" in cells.nth(cells.count() - 2).inner_text()
+    assert sorted(granted) == ["Days absent", "Sector"]
+    assert not_granted == ["Date of birth"]
     assert_accessible(grace)
 
     public = desks.chromium.new_context(bypass_csp=True).new_page()
