@@ -128,11 +128,13 @@ class JobError(RuntimeError):
 def job_run_inline(job: Job, on_update: Callable[[Job], None]) -> Job:
     """Run a queued job here and now (a command's progress bar), following it to its end.
 
-    The job is queued for the worker too; if a worker claimed it first, follow its progress.
+    The job is queued for the worker too; if a worker claimed it first, follow its progress,
+    and show where it ended even when the worker had finished it before this looked.
     """
     job = job_run(job, on_update=on_update)
     while not job.is_finished:
         time.sleep(0.5)
         job.refresh_from_db()
         on_update(job)
+    on_update(job)  # where it ended: job_run reports nothing when the worker had finished it
     return job
