@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from steward.agreements.demo import ferpa_all
@@ -58,6 +60,8 @@ def _another_active(people, project, approved_factory):
         services.agreement_sign(
             actor=people[key], version=version, typed_name=people[key].full_name, attest=True
         )
+    agreement.refresh_from_db()
+    return agreement
 
 
 @pytest.fixture
@@ -95,6 +99,74 @@ def test_the_agreement_page_warns_of_training_that_expires_soon(active, people, 
     )
     page = client_for("ana").get(reverse("agreements:detail", kwargs={"pk": active.pk}))
     assert b'data-testid="training-soon"' in page.content
+
+
+def _register_rows(client) -> dict[str, list[str]]:
+    """The public register's rows by agreement reference, as the texts of their cells."""
+    html = client.get(reverse("agreements:register")).content.decode()
+    body = html.split('data-testid="register"', 1)[1].split("</tbody>", 1)[0]
+    rows = {}
+    for row in body.split("<tr>")[2:]:  # after the header row
+        cells = [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows[cells[0].split()[0]] = cells
+    return rows
+
+
+def _morning(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(2, 0)))
+
+
+def test_the_register_lists_past_agreements_expired_and_closed_but_no_draft(
+    active, people, project, approved_factory, client_for
+):
+    from steward.agreements import services
+
+    closing = _another_active(people, project, approved_factory)
+    drafted = services.agreement_draft(
+        actor=people["maya"],
+        data_request=approved_factory(),
+        project=project,
+        sea_signer=people["grace"],
+        organization_signer=people["ana"],
+    )
+    first_end = active.versions.get().ends_on
+    services.agreements_daily(at=_morning(first_end + timedelta(days=1)))
+    closing_end = closing.versions.get(status="effective").ends_on
+    services.agreements_daily(at=_morning(closing_end + timedelta(days=1)))
+    services.certificate_sign(
+        actor=people["ana"],
+        agreement=closing,
+        method="destroy",
+        completed_on=closing_end + timedelta(days=2),
+        description="Deleted the workspace folder and its backups.",
+        typed_name="Ana Ortiz",
+        attest=True,
+        at=_morning(closing_end + timedelta(days=3)),
+    )
+    active.refresh_from_db()
+    closing.refresh_from_db()
+    drafted.refresh_from_db()
+    assert (active.status, closing.status, drafted.status) == ("expired", "closed", "draft")
+
+    client = client_for(None)
+    rows = _register_rows(client)
+    assert sorted(rows) == sorted([active.reference, closing.reference])
+    expired, closed = rows[active.reference], rows[closing.reference]
+    assert expired[5] == "Expired"
+    due = first_end + timedelta(days=30)
+    assert expired[6] == f"Awaiting the certificate of destruction by {due:%Y-%m-%d}"
+    assert "Lakeland State University, Center for Education Policy" in expired[1]
+    assert closed[5] == "Closed"
+    certified_on = timezone.localdate(_morning(closing_end + timedelta(days=3)))
+    assert closed[6] == f"Data destroyed; certified {certified_on:%Y-%m-%d}"
+    assert closed[4].endswith(f"to {closing_end:%Y-%m-%d}")
+    text = client.get(reverse("agreements:register")).content.decode()
+    assert drafted.reference not in text
+    for person in ("Ortiz", "Carter", "Grace Liu", "Maya Chen", "demo.steward.test"):
+        assert person not in text
 
 
 def test_the_pdf_download_is_the_signed_version(active, client_for):

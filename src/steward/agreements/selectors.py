@@ -253,6 +253,13 @@ class RegisterRow:
     disposition: str
 
 
+# What the PI's certificate attests: "the certificate of destruction", not "of destroy".
+CERTIFICATE_OF = {
+    AgreementVersion.Disposition.DESTROY: "destruction",
+    AgreementVersion.Disposition.RETURN: "return to the agency",
+}
+
+
 def _disposition_status(agreement: Agreement, version: AgreementVersion, today: date) -> str:
     method = version.get_disposition_display().lower() if version.disposition else "disposition"
     certificate = getattr(agreement, "certificate", None)
@@ -263,7 +270,8 @@ def _disposition_status(agreement: Agreement, version: AgreementVersion, today: 
     if agreement.closeout_due_on and agreement.closeout_due_on < today:
         return f"Certificate overdue since {agreement.closeout_due_on:%Y-%m-%d}"
     due = f" by {agreement.closeout_due_on:%Y-%m-%d}" if agreement.closeout_due_on else ""
-    return f"Awaiting the certificate of {method}{due}"
+    certificate_of = CERTIFICATE_OF.get(version.disposition, "destruction or return")
+    return f"Awaiting the certificate of {certificate_of}{due}"
 
 
 def public_register() -> list[RegisterRow]:
