@@ -1,5 +1,6 @@
 """Delivery: signed time-limited links for named researchers, audited downloads with each
-recipient's fingerprint, refusal after expiry, destruction when the agreement ends."""
+recipient's fingerprint, refusal after expiry, to a named researcher who has not accepted the
+terms or whose training lapsed, destruction when the agreement ends."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from steward.access.models import TrainingCompletion
 from steward.core.models import AuditEntry
 from steward.extracts.models import Download, Extract
 from steward.extracts.services import (
@@ -21,6 +23,8 @@ from steward.extracts.services import (
     extract_trace,
     extracts_daily,
 )
+
+from .conftest import build
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +106,80 @@ def test_at_expiry_the_platforms_copies_are_deleted_and_marked_destroyed(ready, 
     assert not any(p.exists() for p in paths)
     assert all(f.destroyed_at for f in ready.files.all())
     assert extracts_daily() == []
+
+
+def _refusal_of(user, extract_file) -> Download:
+    refused = Download.objects.get(user=user, file=extract_file)
+    assert refused.outcome == "refused"
+    assert refused.reason == "The agreement does not let you receive this file now."
+    assert not refused.sha256 and not refused.bytes
+    entry = AuditEntry.objects.get(action="extracts.download_refused", object_id=str(refused.pk))
+    assert entry.actor_id == user.pk
+    return refused
+
+
+@pytest.fixture
+def ana_accepted_only(signed, sea_data, people, now):
+    """Signed by both parties; Dr. Ortiz has accepted the terms, Ben (named) has not."""
+    from steward.agreements.services import agreement_accept
+
+    agreement_accept(
+        actor=people["ana"],
+        version=signed,
+        typed_name="Ana Ortiz",
+        attest=True,
+        at=now - timedelta(days=8),
+    )
+    signed.grants.exclude(element__dataset__agency_code="sea").delete()
+    signed.agreement.refresh_from_db()
+    assert signed.people.filter(user=people["ben"]).exists()
+    return build(signed.agreement, people)
+
+
+def test_a_named_researcher_who_has_not_accepted_the_terms_gets_nothing(
+    ana_accepted_only, people, client_for
+):
+    extract_file = _file(ana_accepted_only)
+    assert download_link(actor=people["ana"], extract_file=extract_file, fmt="csv")
+    with pytest.raises(PermissionDenied):
+        download_link(actor=people["ben"], extract_file=extract_file, fmt="csv")
+    with pytest.raises(PermissionDenied):
+        extract_download(actor=people["ben"], extract_file=extract_file, fmt="csv")
+    _refusal_of(people["ben"], extract_file)
+
+    ben = client_for("ben")
+    response = ben.post(
+        f"/extracts/{ana_accepted_only.pk}/files/{extract_file.pk}/link/", {"format": "csv"}
+    )
+    assert response.status_code == 403
+    assert "Location" not in response
+    assert not Download.objects.filter(user=people["ben"], outcome="delivered").exists()
+
+
+def test_a_named_researcher_whose_training_lapsed_cannot_use_the_link_they_were_given(
+    ready, people, client_for
+):
+    extract_file = _file(ready)
+    token = download_link(actor=people["ben"], extract_file=extract_file, fmt="csv")
+    TrainingCompletion.objects.filter(user=people["ben"]).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    response = client_for("ben").get(f"/extracts/download/{token}/")
+    assert response.status_code == 403
+    assert not response.streaming
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert b"Download refused" in response.content
+    assert b"does not let you receive this file now" in response.content
+    refused = _refusal_of(people["ben"], extract_file)
+    assert not Download.objects.filter(outcome="delivered").exists()
+
+    with pytest.raises(PermissionDenied):
+        download_link(actor=people["ben"], extract_file=extract_file, fmt="csv")
+    with pytest.raises(PermissionDenied):
+        extract_download(actor=people["ben"], extract_file=extract_file, fmt="csv")
+    assert Download.objects.filter(user=people["ben"], outcome="refused").count() == 2
+    assert AuditEntry.objects.filter(action="extracts.download_refused").count() == 2
+    assert refused.user == people["ben"]
+    # Dr. Ortiz, still trained, receives the same file.
+    delivered = extract_download(actor=people["ana"], extract_file=extract_file, fmt="csv")
+    assert delivered.download.outcome == "delivered"
