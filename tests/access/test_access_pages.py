@@ -284,7 +284,7 @@ def test_the_request_page_shows_the_time_spent_in_each_state(in_committee, clien
     assert rows == [
         ["State", "Time spent"],
         ["Draft", "2 days 0 hours"],
-        ["Submitted", "1 days 0 hours"],
+        ["Submitted", "1 day 0 hours"],
         ["In screening", "2 days 6 hours"],
         ["Agency sign-off", "3 days 18 hours"],
         ["Committee review", "3 days 0 hours"],  # until now

@@ -244,6 +244,8 @@ def test_the_demo_seeds_an_agreement_in_every_state(trained, client_for):
     assert expired.escalated_at is not None
     closeouts = client_for("priya").get(reverse("agreements:closeouts")).content.decode()
     assert expired.reference in closeouts and 'data-testid="overdue"' in closeouts
+    detail = client_for("priya").get(reverse("agreements:detail", kwargs={"pk": expired.pk}))
+    assert "The certificate of destruction is due by" in detail.content.decode()
 
 
 def test_the_request_page_offers_the_liaison_to_draft_the_agreement(approved, client_for):
