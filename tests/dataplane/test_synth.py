@@ -33,6 +33,14 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Summary:
 
 
 @pytest.fixture(scope="module")
+def demo_scale(tmp_path_factory: pytest.TempPathFactory) -> Summary:
+    """One school year at the size of `steward demo`'s state (well under a second to make)."""
+    return generate(
+        tmp_path_factory.mktemp("demo-scale"), students=20_000, years=(2019, 2019), seed=7
+    )
+
+
+@pytest.fixture(scope="module")
 def catalog() -> dict:
     return yaml.safe_load(CATALOG.read_text())
 
@@ -366,6 +374,116 @@ def test_default_scale_has_about_forty_districts_led_by_harbor_city() -> None:
     assert d.district_name[0] == "Harbor City Public Schools" and sizes.argmax() == 0
     single = np.flatnonzero(sizes == 1)
     assert len(single) >= 3 and set(d.district_region[single]) == {"NORTH"}
+
+
+def first_year(summary: Summary, agency: str, dataset: str) -> pa.Table:
+    year = min(f.year for f in summary.files if (f.agency, f.dataset) == (agency, dataset))
+    return load(summary, agency, dataset, year)
+
+
+def school_sizes(summary: Summary) -> dict[str, list[int]]:
+    """Students enrolled in each school in the first year, grouped by the school's locale."""
+    enrolled = Counter(first_year(summary, "sea", "enrollment")["school_id"].to_pylist())
+    schools = first_year(summary, "sea", "schools")
+    by_locale: dict[str, list[int]] = {}
+    for school, locale in zip(
+        schools["school_id"].to_pylist(), schools["locale"].to_pylist(), strict=True
+    ):
+        by_locale.setdefault(locale, []).append(enrolled[school])
+    return by_locale
+
+
+@pytest.mark.parametrize("scale", ["state", "demo_scale"])
+def test_many_small_rural_schools_and_a_few_large_urban_ones(
+    scale: str, request: pytest.FixtureRequest
+) -> None:
+    by_locale = school_sizes(request.getfixturevalue(scale))
+    sizes = sorted(n for group in by_locale.values() for n in group)
+    rural, city = by_locale["RURAL"], by_locale["CITY"]
+
+    assert len(rural) >= 4  # the one-school districts of the north, at least
+    assert np.median(rural) < 0.6 * np.median(city)
+    assert max(rural) < np.median(city)
+    assert max(city) == sizes[-1]  # the largest school is in Harbor City
+    # Skewed to the right: most schools are smaller than the mean, the largest far above it.
+    assert np.mean([n < np.mean(sizes) for n in sizes]) >= 0.5
+    assert sizes[-1] >= 2 * np.median(sizes)
+    # Rural schools sit in the small half (where small classes call for disclosure control).
+    assert np.median(rural) < np.median(sizes)
+
+
+def test_at_the_default_scale_rural_schools_are_many_and_small() -> None:
+    """The statewide directory (about 300 schools): rural schools are a large group, and
+    enroll about a third of what a city school does; Harbor City's are the largest."""
+    d = build_directory(np.random.default_rng(5), 150_000)
+    per_school = np.array(
+        [
+            d.district_share[district] / np.sum(d.school_district == district)
+            for district in d.school_district
+        ]
+    )
+    locale = d.district_locale[d.school_district]
+    assert np.sum(locale == "RURAL") >= 0.12 * len(locale)
+    assert np.median(per_school[locale == "RURAL"]) < 0.5 * np.median(per_school[locale == "CITY"])
+    assert np.median(per_school[locale == "TOWN"]) < np.median(per_school[locale == "SUBURB"])
+
+
+def students(summary: Summary) -> pa.Table:
+    """Every K-12 student once (first enrollment seen), with the names as the SEA holds them."""
+    seen: set[str] = set()
+    rows: dict[str, list] = {"first_name": [], "last_name": [], "birth_date": []}
+    for f in sorted(summary.files, key=lambda f: f.year or 0):
+        if (f.agency, f.dataset) != ("sea", "enrollment"):
+            continue
+        t = read_strings(summary.out / f.path)
+        for i, sid in enumerate(t["student_id"].to_pylist()):
+            if sid not in seen:
+                seen.add(sid)
+                for name in rows:
+                    rows[name].append(t[name][i].as_py())
+    return pa.table(rows)
+
+
+CENSUS_TOP_20 = [
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Garcia", "Rodriguez",
+    "Wilson", "Martinez", "Anderson", "Taylor", "Thomas", "Hernandez", "Moore", "Martin",
+    "Jackson", "Thompson", "White",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("scale", ["state", "demo_scale"])
+def test_common_surnames_are_shared_by_many_students_and_a_long_tail_by_one(
+    scale: str, request: pytest.FixtureRequest
+) -> None:
+    from faker.providers.person.en_US import Provider
+
+    last = students(request.getfixturevalue(scale))["last_name"].to_pylist()
+    counts = Counter(last)
+    top = [name for name, _ in counts.most_common(10)]
+
+    # The head: the most common names are the census's most common, each shared by many.
+    assert counts.most_common(1)[0][1] >= 0.01 * len(last)
+    assert sum(name in CENSUS_TOP_20 for name in top) >= 7
+    assert sum(counts[name] > 1 for name in last) >= 0.25 * len(last)  # surname collisions
+    # The tail: most distinct surnames belong to a single student, and about 40% of students
+    # have a name outside the 1,000 most common (as in census data).
+    assert sum(n == 1 for n in counts.values()) >= 0.5 * len(counts)
+    outside = sum(name not in Provider.last_names for name in last) / len(last)
+    assert 0.3 <= outside <= 0.5
+
+
+def test_different_students_share_a_full_name_as_they_do_in_life(demo_scale: Summary) -> None:
+    t = students(demo_scale)
+    names = Counter(zip(t["first_name"].to_pylist(), t["last_name"].to_pylist(), strict=True))
+    shared = sum(n for n in names.values() if n > 1)
+    assert shared >= 0.02 * t.num_rows  # the same first and last name, different students
+    assert max(names.values()) >= 4
+    with_birth = Counter(
+        zip(*(t[c].to_pylist() for c in ("first_name", "last_name", "birth_date")), strict=True)
+    )
+    assert (
+        sum(n for n in with_birth.values() if n > 1) < 0.001 * t.num_rows
+    )  # rarely also the birth date
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,9 @@ SCHOOLS_PER_DISTRICT = 7.5
 HARBOR_CITY_SHARE = 0.14
 MAX_OTHER_SHARE = 0.07
 ONE_SCHOOL_DISTRICTS = 4
+# A school's typical enrollment by locale, relative to the state's mean school: a few large
+# urban schools, many small rural ones. Illustrative factors, not fitted to published data.
+LOCALE_SCHOOL_SIZE = {"CITY": 1.6, "SUBURB": 1.15, "TOWN": 0.75, "RURAL": 0.45}
 GRADES = 13  # 0 = kindergarten ... 12
 GRADE_CODES = ("KG", *tuple(f"{g:02d}" for g in range(1, 13)))
 
@@ -167,15 +170,21 @@ def _district_counts(students: int) -> tuple[int, int]:
     return schools, districts
 
 
-def _district_table(rng: np.random.Generator, n: int, towns: list[str]) -> dict[str, np.ndarray]:
-    others = np.sort(rng.lognormal(0.0, 1.0, n - 1))[::-1]
-    harbor = max(HARBOR_CITY_SHARE, 1.5 / n)
-    cap = max(MAX_OTHER_SHARE, (1 - harbor) / (n - 1))
+def _district_table(
+    rng: np.random.Generator, n: int, n_schools: int, towns: list[str]
+) -> dict[str, np.ndarray]:
+    # The one-school districts of the north enroll one small rural school's worth each.
+    tail = np.full(ONE_SCHOOL_DISTRICTS, LOCALE_SCHOOL_SIZE["RURAL"] / n_schools)
+    rest = 1 - tail.sum()
+    middle = n - 1 - ONE_SCHOOL_DISTRICTS
+    others = np.sort(rng.lognormal(0.0, 1.0, middle))[::-1]
+    harbor = max(HARBOR_CITY_SHARE, 1.5 * rest / (middle + 1.5))
+    cap = max(MAX_OTHER_SHARE, (rest - harbor) / middle)
     # Harbor City stays the largest: cap the others and hand the excess to the rest.
     for _ in range(20):
-        others = others / others.sum() * (1 - harbor)
+        others = others / others.sum() * (rest - harbor)
         others = np.minimum(others, cap)
-    share = np.concatenate([[harbor], others])
+    share = np.concatenate([[harbor], others, tail])
     share = share / share.sum()
     rank = np.arange(n) / n
     region = np.where(rank < 0.25, "METRO", np.where(rng.random(n) < 0.5, "CENTRAL", "SOUTH"))
@@ -221,8 +230,11 @@ def build_directory(rng: np.random.Generator, students: int) -> Directory:
     n_schools, n_districts = _district_counts(students)
     towns = _town_names(rng, n_districts)
     towns[0] = "Harbor City"
-    d = _district_table(rng, n_districts, towns)
-    counts = np.maximum(1, np.round(d["share"] * n_schools)).astype(int)
+    d = _district_table(rng, n_districts, n_schools, towns)
+    # Schools per district: its students over the typical school size of its locale, scaled so
+    # that the state has about `n_schools`; rural districts get more, smaller schools.
+    per_student = d["share"] / np.array([LOCALE_SCHOOL_SIZE[x] for x in d["locale"]])
+    counts = np.maximum(1, np.round(per_student / per_student.sum() * n_schools)).astype(int)
     counts[-ONE_SCHOOL_DISTRICTS:] = 1
     ids, names, dist, levels, weights = [], [], [], [], []
     for i in range(n_districts):
