@@ -22,6 +22,7 @@ from steward.dataplane.validation import (
     parse_catalog,
     validate,
 )
+from steward.dataplane.validation.ingest import context_from_warehouse
 from steward.dataplane.warehouse import Warehouse
 
 FAKE_NAME = "Zebulon Quixotewright"
@@ -444,6 +445,51 @@ def test_a_steward_can_make_a_changed_birth_date_block(tmp_path, spec) -> None:
 
     assert not report.accepted
     assert report.problems[0].rule == "birth_date_stable"
+
+
+def test_a_blocking_birth_date_change_leaves_the_warehouse_unchanged(tmp_path, catalog) -> None:
+    """Through ingest: the earlier year and the year's first version are in the warehouse; a
+    resubmission that changes one student's birth date is refused and nothing is written."""
+    warehouse = Warehouse(tmp_path / "data", LocalKeyFile(tmp_path / "keys" / "keys.json"))
+    received = date(2021, 1, 1)
+    for year in (2019, 2020):
+        schools = [{"school_id": s, "school_year": str(year), "school_name": "x"} for s in SCHOOLS]
+        schools_csv = write_csv(tmp_path / f"schools{year}.csv", schools)
+        assert ingest(
+            warehouse, catalog, "sea", "schools", year, schools_csv, received=received
+        ).accepted
+    for year in (2019, 2020):
+        rows = write_csv(tmp_path / f"e{year}.csv", good_rows(5, year))
+        assert ingest(
+            warehouse, catalog, "sea", "enrollment", year, rows, received=received
+        ).accepted
+    first_2020 = warehouse.read("sea", "enrollment", 2020)
+    before = tree_digest(warehouse.root)
+    resubmitted = break_row(good_rows(5), 2, birth_date="2001-01-01")
+    strict = context_from_warehouse(
+        warehouse,
+        catalog.dataset("sea", "enrollment"),
+        2020,
+        severity={"birth_date_stable": "blocking"},
+    )
+
+    result = ingest(
+        warehouse,
+        catalog,
+        "sea",
+        "enrollment",
+        2020,
+        write_csv(tmp_path / "resubmitted.csv", resubmitted),
+        received=received,
+        context=strict,
+    )
+
+    assert not result.accepted and result.version is None
+    [problem] = result.report.problems
+    assert (problem.rule, problem.severity, problem.rows) == ("birth_date_stable", "blocking", [3])
+    assert tree_digest(warehouse.root) == before
+    assert warehouse.versions("sea", "enrollment", 2020) == [1]
+    assert warehouse.read("sea", "enrollment", 2020).equals(first_2020)
 
 
 def test_grades_may_stay_or_rise_one_per_year_but_not_fall_or_jump(tmp_path, spec) -> None:
