@@ -9,6 +9,7 @@ the only stand-in is the pause that holds the process at that point until it is 
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import shutil
 import signal
@@ -74,7 +75,14 @@ KILLED_INGEST = textwrap.dedent(
                 pause()
 
         warehouse.pq.ParquetWriter = PausingWriter
-    else:  # "recording": the new version is in place; its catalog record is not committed
+    elif sys.argv[2] == "publishing":  # the catalog record is committed; the file is staged
+        from steward.dataplane import warehouse
+
+        def pausing_publish(self, info):
+            pause()
+
+        warehouse.Warehouse.publish = pausing_publish
+    else:  # "recording": the new version is staged; its catalog record is not committed
         from steward.catalog import services
 
         scorecard = services.scorecard
@@ -139,24 +147,7 @@ def _accepted_versions(root: Path) -> list[int]:
     return [version for (version,) in rows]
 
 
-@pytest.mark.parametrize(
-    "point",
-    [
-        "writing",
-        pytest.param(
-            "recording",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "known gap: killed after the new file is renamed into place and before its "
-                    "catalog record commits, the warehouse keeps an unrecorded, unaudited v0002 "
-                    "that it reports as the latest version (read by extracts and validation); "
-                    "dataset_ingest removes it only when the commit raises"
-                ),
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("point", ["writing", "recording"])
 def test_an_ingest_killed_partway_leaves_the_previous_version_and_no_plaintext(
     ingested_once, tiny_state, tmp_path, point
 ):
@@ -183,8 +174,9 @@ def test_an_ingest_killed_partway_leaves_the_previous_version_and_no_plaintext(
         on_disk = sorted(p.name for p in folder.iterdir())
         if point == "writing":  # the new version is half written, under a temporary name
             assert [n for n in on_disk if n.endswith(".tmp")], on_disk
-        else:  # the new version's file is complete; the catalog does not know it yet
-            assert "v0002.parquet" in on_disk, on_disk
+        else:  # the new version's file is complete but staged; the catalog does not know it
+            assert "v0002.parquet.staged" in on_disk, on_disk
+            assert "v0002.parquet" not in on_disk, on_disk
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
@@ -207,7 +199,71 @@ def test_an_ingest_killed_partway_leaves_the_previous_version_and_no_plaintext(
                 pq.read_table(path)
 
     # The next ingest goes on from there: version 2, in the catalog and the warehouse.
-    again = subprocess.run(
+    again = _ingest_again(root, tiny_state)
+    assert again.returncode == 0, again.stderr
+    assert "accepted as version 2" in again.stdout
+    assert store.versions("sea", "enrollment", 2019) == [1, 2]
+    assert _accepted_versions(root) == [1, 2]
+    assert not [p for p in folder.iterdir() if p.name.endswith((".tmp", ".staged"))]
+
+
+def test_an_ingest_killed_after_its_record_commits_is_published_by_the_next(
+    ingested_once, tiny_state, tmp_path
+):
+    root = tmp_path / "copy"
+    shutil.copytree(ingested_once, root)
+    store = Warehouse(root / "var", LocalKeyFile(root / "keys" / "keys.json"))
+    folder = store.folder("sea", "enrollment", 2019)
+    first = store.read("sea", "enrollment", 2019)
+
+    process = _python(
+        root,
+        KILLED_INGEST,
+        str(tiny_state),
+        "publishing",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout.readline().strip() == "partway", "the ingest did not get there"
+        on_disk = sorted(p.name for p in folder.iterdir())
+        assert "v0002.parquet.staged" in on_disk, on_disk
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    # Version 2 is accepted in the catalog; the warehouse still serves version 1, and the staged
+    # file is complete and encrypted.
+    assert _accepted_versions(root) == [1, 2]
+    assert store.versions("sea", "enrollment", 2019) == [1]
+    assert store.read("sea", "enrollment", 2019).equals(first)
+    staged = folder / "v0002.parquet.staged"
+    with pytest.raises((OSError, pa.ArrowInvalid)):
+        pq.read_table(staged)
+    staged_digest = hashlib.sha256(staged.read_bytes()).hexdigest()
+    with closing(sqlite3.connect(root / "var" / "steward.sqlite3")) as database:
+        ((recorded_digest, recorded_path),) = database.execute(
+            "SELECT sha256, path FROM catalog_datasetversion WHERE version = 2"
+        ).fetchall()
+    assert recorded_digest == staged_digest
+    assert recorded_path == "warehouse/sea/enrollment/2019/v0002.parquet"
+
+    # The next ingest publishes the accepted version 2 before adding its own, version 3; the
+    # catalog and the warehouse agree.
+    again = _ingest_again(root, tiny_state)
+    assert again.returncode == 0, again.stderr
+    assert "accepted as version 3" in again.stdout
+    assert store.versions("sea", "enrollment", 2019) == [1, 2, 3]
+    assert _accepted_versions(root) == [1, 2, 3]
+    assert store.version_info("sea", "enrollment", 2019, 2).sha256 == staged_digest
+    assert store.read("sea", "enrollment", 2019, 2).num_rows == first.num_rows
+    assert not [p for p in folder.iterdir() if p.name.endswith((".tmp", ".staged"))]
+
+
+def _ingest_again(root: Path, tiny_state: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -224,8 +280,3 @@ def test_an_ingest_killed_partway_leaves_the_previous_version_and_no_plaintext(
         text=True,
         check=False,
     )
-    assert again.returncode == 0, again.stderr
-    assert "accepted as version 2" in again.stdout
-    assert store.versions("sea", "enrollment", 2019) == [1, 2]
-    assert _accepted_versions(root) == [1, 2]
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]

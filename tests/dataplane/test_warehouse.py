@@ -229,6 +229,72 @@ def test_the_next_write_after_a_crash_removes_the_stale_temp_file(
     assert warehouse.versions("sea", "enrollment", 2020) == [1]
 
 
+def test_a_staged_version_is_listed_only_once_published(warehouse: Warehouse) -> None:
+    warehouse.write_version("sea", "enrollment", 2020, student_table(3))
+    with warehouse.locked("sea", "enrollment", 2020):
+        info = warehouse.stage_version("sea", "enrollment", 2020, student_table(4))
+        staged = warehouse.staged_path("sea", "enrollment", 2020, 2)
+        assert staged.is_file() and not Path(info.path).exists()
+        assert info.version == 2 and Path(info.path).name == "v0002.parquet"
+        assert warehouse.versions("sea", "enrollment", 2020) == [1]
+        assert warehouse.staged_versions("sea", "enrollment", 2020) == [2]
+        assert warehouse.read("sea", "enrollment", 2020).num_rows == 3
+        warehouse.publish(info)
+    assert warehouse.versions("sea", "enrollment", 2020) == [1, 2]
+    assert warehouse.staged_versions("sea", "enrollment", 2020) == []
+    assert warehouse.version_info("sea", "enrollment", 2020, 2).sha256 == info.sha256
+    assert_nothing_readable_in_the_clear(warehouse.root)
+
+
+def test_a_discarded_version_leaves_nothing_and_its_number_is_free(warehouse: Warehouse) -> None:
+    warehouse.write_version("sea", "enrollment", 2020, student_table(3))
+    with warehouse.locked("sea", "enrollment", 2020):
+        info = warehouse.stage_version("sea", "enrollment", 2020, student_table(4))
+        warehouse.discard(info)
+    folder = warehouse.folder("sea", "enrollment", 2020)
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "v0001.parquet"]
+    assert warehouse.write_version("sea", "enrollment", 2020, student_table(5)).version == 2
+
+
+def test_a_staged_version_counts_when_numbering_the_next(warehouse: Warehouse) -> None:
+    with warehouse.locked("sea", "enrollment", 2020):
+        warehouse.stage_version("sea", "enrollment", 2020, student_table(3))
+    assert warehouse.write_version("sea", "enrollment", 2020, student_table(4)).version == 2
+    assert warehouse.versions("sea", "enrollment", 2020) == [2]
+
+
+def test_reconcile_publishes_recorded_staged_versions_and_removes_the_others(
+    warehouse: Warehouse,
+) -> None:
+    with warehouse.locked("sea", "enrollment", 2020):
+        first = warehouse.stage_version("sea", "enrollment", 2020, student_table(3))
+        warehouse.stage_version("sea", "enrollment", 2020, student_table(4))
+    folder = warehouse.folder("sea", "enrollment", 2020)
+    stale = folder / ".v0003.parquet.staged.deadbeef0000.tmp"
+    stale.write_bytes(b"PAR1 half written")
+
+    with warehouse.locked("sea", "enrollment", 2020):
+        done = warehouse.reconcile("sea", "enrollment", 2020, {1})
+
+    assert done == {"published": [1], "discarded": [2]}
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "v0001.parquet"]
+    assert warehouse.version_info("sea", "enrollment", 2020, 1).sha256 == first.sha256
+
+
+def test_staging_needs_the_lock_and_the_lock_is_not_taken_twice(warehouse: Warehouse) -> None:
+    with pytest.raises(WarehouseError, match="locked"):
+        warehouse.stage_version("sea", "enrollment", 2020, student_table(3))
+    with pytest.raises(WarehouseError, match="locked"):
+        warehouse.reconcile("sea", "enrollment", 2020, set())
+    with warehouse.locked("sea", "enrollment", 2020):
+        # flock would wait for itself here; it raises instead.
+        with pytest.raises(WarehouseError, match="held already"):
+            warehouse.write_version("sea", "enrollment", 2020, student_table(3))
+        # Another dataset-year has its own lock.
+        assert warehouse.write_version("sea", "enrollment", 2021, student_table(3)).version == 1
+    assert warehouse.write_version("sea", "enrollment", 2020, student_table(3)).version == 1
+
+
 def test_decrypted_tables_can_be_queried_with_duckdb(warehouse: Warehouse) -> None:
     warehouse.write_version("sea", "enrollment", 2020, student_table(26))
     table = warehouse.read("sea", "enrollment", 2020)

@@ -6,7 +6,6 @@ for it, and record what happened. Audit summaries carry codes and counts, never 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -316,49 +315,69 @@ def dataset_ingest(
         raise ValidationError(f"There is no file at {path}.")
     catalog = dataplane_catalog(target.agency_code)
     store = warehouse()
-    result = ingest(store, catalog, target.agency_code, target.code, year, path, received=received)
-    report = result.report
-    stored = result.version
-    try:
-        with transaction.atomic():
-            version = DatasetVersion.objects.create(
-                dataset=target,
-                year=year,
-                version=stored.version if stored else None,
-                status=DatasetVersion.Status.ACCEPTED if stored else DatasetVersion.Status.REFUSED,
-                file_name=(file_name or path.name)[:255],
-                file_sha256=report.file_sha256,
-                path=os.path.relpath(stored.path, store.root) if stored else "",
-                sha256=stored.sha256 if stored else "",
-                rows=report.rows,
-                bytes=stored.bytes if stored else 0,
-                ingested_by=actor,
-                received=received,
-                report=report.to_dict(),
-                scorecard=scorecard(report).to_dict(),
-            )
-            audit_record(
-                actor=actor,
-                action=f"dataset_version.{version.status}",
-                target=version,
-                summary={
-                    "agency": target.agency_code,
-                    "dataset": target.code,
-                    "year": year,
-                    "version": version.version or 0,
-                    "rows": report.rows,
-                    "blocking": version.blocking_count,
-                    "warnings": version.warning_count,
-                },
-            )
-    except BaseException:
-        # The record could not be written: take the new file back out, so the warehouse holds
-        # no version that the catalog does not know about.
+    # The new version is staged, its record committed, and only then is it published, all under
+    # the dataset-year's lock: no other ingest of it is ever between those steps meanwhile, so a
+    # staged file found here was left by a killed ingest, and its record says what it became.
+    agency_code, code = target.agency_code, target.code
+    with store.locked(agency_code, code, year):
+        store.reconcile(agency_code, code, year, _recorded_versions(target, year))
+        result = ingest(
+            store, catalog, agency_code, code, year, path, received=received, stage=True
+        )
+        report = result.report
+        stored = result.version
+        try:
+            with transaction.atomic():
+                version = DatasetVersion.objects.create(
+                    dataset=target,
+                    year=year,
+                    version=stored.version if stored else None,
+                    status=(
+                        DatasetVersion.Status.ACCEPTED if stored else DatasetVersion.Status.REFUSED
+                    ),
+                    file_name=(file_name or path.name)[:255],
+                    file_sha256=report.file_sha256,
+                    path=os.path.relpath(stored.path, store.root) if stored else "",
+                    sha256=stored.sha256 if stored else "",
+                    rows=report.rows,
+                    bytes=stored.bytes if stored else 0,
+                    ingested_by=actor,
+                    received=received,
+                    report=report.to_dict(),
+                    scorecard=scorecard(report).to_dict(),
+                )
+                audit_record(
+                    actor=actor,
+                    action=f"dataset_version.{version.status}",
+                    target=version,
+                    summary={
+                        "agency": target.agency_code,
+                        "dataset": target.code,
+                        "year": year,
+                        "version": version.version or 0,
+                        "rows": report.rows,
+                        "blocking": version.blocking_count,
+                        "warnings": version.warning_count,
+                    },
+                )
+        except BaseException:
+            # The record could not be written: the staged file goes, so the warehouse never
+            # holds a version that the catalog does not know about.
+            if stored is not None:
+                store.discard(stored)
+            raise
         if stored is not None:
-            with contextlib.suppress(FileNotFoundError):
-                Path(stored.path).unlink()
-        raise
+            store.publish(stored)
     return version
+
+
+def _recorded_versions(target: Dataset, year: int) -> set[int]:
+    """The warehouse versions of one dataset-year that the catalog recorded as accepted."""
+    return set(
+        DatasetVersion.objects.filter(
+            dataset=target, year=year, status=DatasetVersion.Status.ACCEPTED
+        ).values_list("version", flat=True)
+    )
 
 
 def refusal_lines(version: DatasetVersion, *, limit: int = 25) -> list[str]:

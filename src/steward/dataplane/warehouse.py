@@ -3,6 +3,13 @@
 Every file is written with Parquet modular encryption (footer and every column encrypted), so
 student rows never reach the disk in the clear, not even in a temp file. Data keys are wrapped
 with a per-dataset master key from the key service.
+
+A version that a catalog must record first is committed in three steps, under the dataset-year's
+lock (`locked`): `stage_version` writes it complete and encrypted as ``vNNNN.parquet.staged``,
+which `versions` does not list; the caller commits its record; `publish` renames it to
+``vNNNN.parquet`` (or `discard` removes it if the record failed). After a crash, `reconcile`
+(under the lock, given the versions the catalog recorded) publishes a staged file whose record
+committed and removes one whose record did not.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +35,8 @@ from steward.dataplane.atomic import atomic_path, fsync_dir, is_temp_file
 from steward.dataplane.keys import KeyService, LocalKeyFile, warehouse_key_id
 
 _VERSION_FILE = re.compile(r"^v(\d{4,})\.parquet$")
+_STAGED_SUFFIX = ".staged"
+_STAGED_FILE = re.compile(r"^v(\d{4,})\.parquet\.staged$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NONCE_BYTES = 12
 _HASH_CHUNK = 1 << 20
@@ -121,19 +131,105 @@ class Warehouse:
         """Where one version's file lives."""
         return self.folder(agency, dataset, year) / f"v{version:04d}.parquet"
 
+    def staged_versions(self, agency: str, dataset: str, year: int) -> list[int]:
+        """Version numbers written under a staged name and not (yet) published, oldest first."""
+        folder = self.folder(agency, dataset, year)
+        if not folder.is_dir():
+            return []
+        found = (_STAGED_FILE.match(p.name) for p in folder.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    def staged_path(self, agency: str, dataset: str, year: int, version: int) -> Path:
+        """Where one version waits, complete and encrypted, until it is published."""
+        path = self.version_path(agency, dataset, year, version)
+        return path.with_name(path.name + _STAGED_SUFFIX)
+
+    @contextlib.contextmanager
+    def locked(self, agency: str, dataset: str, year: int) -> Iterator[None]:
+        """Hold the dataset-year's write lock (an flock on its ``.lock`` file).
+
+        Needed around `stage_version`, `publish`, `discard` and `reconcile`. Not re-entrant:
+        `write_version` of the same dataset-year inside it raises rather than waiting for itself.
+        """
+        folder = self.folder(agency, dataset, year)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _folder_lock(folder):
+            yield
+
     def write_version(self, agency: str, dataset: str, year: int, table: pa.Table) -> VersionInfo:
         """Store ``table`` as the next version, encrypted, atomically; return what was written."""
+        with self.locked(agency, dataset, year):
+            return self._write(agency, dataset, year, table, staged=False)
+
+    def stage_version(self, agency: str, dataset: str, year: int, table: pa.Table) -> VersionInfo:
+        """Write ``table`` as the next version under its staged name; the caller holds `locked`.
+
+        The file is complete, encrypted and on disk when this returns, but `versions` does not
+        list it until `publish`. The returned info names the published path.
+        """
+        self._check_locked(agency, dataset, year)
+        return self._write(agency, dataset, year, table, staged=True)
+
+    def publish(self, info: VersionInfo) -> None:
+        """Rename a staged version to its published name (a no-op if it is published already)."""
+        staged = self.staged_path(info.agency, info.dataset, info.year, info.version)
+        target = self.version_path(info.agency, info.dataset, info.year, info.version)
+        if not staged.exists() and target.is_file():
+            return
+        os.replace(staged, target)
+        fsync_dir(target.parent)
+
+    def discard(self, info: VersionInfo) -> None:
+        """Remove a staged version whose record could not be written."""
+        self.staged_path(info.agency, info.dataset, info.year, info.version).unlink(missing_ok=True)
+
+    def reconcile(
+        self, agency: str, dataset: str, year: int, recorded: Collection[int]
+    ) -> dict[str, list[int]]:
+        """Settle what a killed writer left: the caller holds `locked` and passes the versions
+        its catalog recorded. A staged version that was recorded is published; one that was not
+        is removed, with any temp file. Returns the version numbers published and discarded.
+        """
+        self._check_locked(agency, dataset, year)
+        folder = self.folder(agency, dataset, year)
+        done: dict[str, list[int]] = {"published": [], "discarded": []}
+        if not folder.is_dir():
+            return done
+        _remove_stale_temp_files(folder)
+        for version in self.staged_versions(agency, dataset, year):
+            path = self.version_path(agency, dataset, year, version)
+            info = VersionInfo(agency, dataset, year, version, str(path), "", 0, 0)
+            if version in recorded:
+                self.publish(info)
+                done["published"].append(version)
+            else:
+                self.discard(info)
+                done["discarded"].append(version)
+        if done["discarded"]:
+            fsync_dir(folder)
+        return done
+
+    def _check_locked(self, agency: str, dataset: str, year: int) -> None:
+        if self.folder(agency, dataset, year) not in _held_folders():
+            raise WarehouseError(
+                f"{agency}/{dataset}/{year}: hold Warehouse.locked() to stage or reconcile"
+            )
+
+    def _write(
+        self, agency: str, dataset: str, year: int, table: pa.Table, *, staged: bool
+    ) -> VersionInfo:
+        # Under the folder lock. Staged numbers count: a staged version may yet be published.
         folder = self.folder(agency, dataset, year)
         key_id = warehouse_key_id(agency, dataset)
         self.keys.create_key(key_id)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _folder_lock(folder):
-            _remove_stale_temp_files(folder)
-            version = (self.latest_version(agency, dataset, year) or 0) + 1
-            target = self.version_path(agency, dataset, year, version)
-            with atomic_path(target) as tmp:
-                self.write_encrypted(tmp, table, key_id)
-                digest, size = _sha256(tmp)
+        _remove_stale_temp_files(folder)
+        taken = self.versions(agency, dataset, year) + self.staged_versions(agency, dataset, year)
+        version = max(taken, default=0) + 1
+        target = self.version_path(agency, dataset, year, version)
+        written = self.staged_path(agency, dataset, year, version) if staged else target
+        with atomic_path(written) as tmp:
+            self.write_encrypted(tmp, table, key_id)
+            digest, size = _sha256(tmp)
         fsync_dir(folder.parent)
         return VersionInfo(
             agency, dataset, year, version, str(target), digest, table.num_rows, size
@@ -238,13 +334,31 @@ def query(sql: str, tables: Mapping[str, pa.Table]) -> pa.Table:
         con.close()
 
 
+_held = threading.local()
+
+
+def _held_folders() -> set[Path]:
+    # The folders whose lock this thread holds.
+    if not hasattr(_held, "folders"):
+        _held.folders = set()
+    return _held.folders
+
+
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    # Two writers of one dataset-year must not pick the same version number.
+    # Two writers of one dataset-year must not pick the same version number. flock belongs to
+    # the open file: a second open and flock by the same thread would wait for itself forever.
+    held = _held_folders()
+    if folder in held:
+        raise WarehouseError(f"the lock of {folder} is held already by this thread")
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        held.add(folder)
+        try:
+            yield
+        finally:
+            held.discard(folder)
     finally:
         os.close(fd)
 

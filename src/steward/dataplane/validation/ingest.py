@@ -50,11 +50,14 @@ def ingest(
     *,
     received: date,
     context: ValidationContext | None = None,
+    stage: bool = False,
 ) -> IngestResult:
     """Validate ``path``; write the typed table as a new version only if nothing blocks.
 
     A refused file leaves the warehouse byte-for-byte unchanged. Without a ``context``, the
-    reference values and prior years come from what the warehouse already holds.
+    reference values and prior years come from what the warehouse already holds. With
+    ``stage``, the version is only staged (`Warehouse.stage_version`): the caller holds
+    `Warehouse.locked` and publishes or discards it once its own record is committed or not.
     """
     spec = catalog.dataset(agency, dataset)
     if context is None:
@@ -62,7 +65,8 @@ def ingest(
     checked = check_file(path, spec, year, received=received, context=context)
     if not checked.report.accepted or checked.table is None:
         return IngestResult(checked.report, None)
-    version = warehouse.write_version(agency, dataset, year, checked.table)
+    write = warehouse.stage_version if stage else warehouse.write_version
+    version = write(agency, dataset, year, checked.table)
     return IngestResult(checked.report, version)
 
 
