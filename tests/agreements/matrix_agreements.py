@@ -12,6 +12,7 @@ from steward.testing.matrix import Route, expect, only
 SEE_ALL = {"maya", "priya", "tom", "grace"}
 # Ortiz's agreement grants Education and Higher Education data, so Daniel and Rosa see it.
 SEES = SEE_ALL | {"ana", "ben", "daniel", "rosa"}
+COMMITTEE = {"grace", "samuel", "hannah", "omar"}
 
 
 def _sees(status: int, anonymous: int, allowed: set[str] = SEES) -> dict:
@@ -19,7 +20,8 @@ def _sees(status: int, anonymous: int, allowed: set[str] = SEES) -> dict:
 
 
 def _agreement(fixtures: dict, state: str):
-    """An agreement in the given state: draft, signature, active, expired or proposed."""
+    """An agreement in the given state: draft, signature, active, expired, proposed (to the
+    liaison) or committee (an amendment the committee votes on)."""
     from datetime import date, timedelta
 
     from django.utils import timezone
@@ -106,6 +108,10 @@ def _agreement(fixtures: dict, state: str):
     if state == "proposed":
         services.amendment_propose(
             actor=people["ana"], agreement=agreement, reason="Goals.", terms={"goals": "New."}
+        )
+    if state == "committee":  # the liaison's own amendment: the committee votes on it
+        services.amendment_propose(
+            actor=people["maya"], agreement=agreement, reason="Goals.", terms={"goals": "New."}
         )
     if state == "expired":
         services.agreements_daily(at=timezone.now() + timedelta(days=400))
@@ -234,6 +240,34 @@ ROUTES = [
         method="post",
         kwargs=_version("proposed", 2),
         data={"decision": "approve", "note": ""},
+        mutates=True,
+    ),
+    # A committee amendment: only the chair records the decision, and never before the votes
+    # meet the rules (refused, nothing written); each member not recused votes once.
+    Route(
+        "agreements:approve",
+        only({"maya", "grace"}, 200, 403, 302),
+        kwargs=_version("committee", 2),
+    ),
+    Route(
+        "agreements:approve",
+        only({"grace"}, 400, 403, 302),
+        method="post",
+        kwargs=_version("committee", 2),
+        data={"decision": "approve", "note": "The chair alone."},
+        mutates=True,
+    ),
+    Route(
+        "agreements:vote",
+        only(COMMITTEE, 200, 403, 302),
+        kwargs=_version("committee", 2),
+    ),
+    Route(
+        "agreements:vote",
+        only(COMMITTEE, 302, 403, 302),
+        method="post",
+        kwargs=_version("committee", 2),
+        data={"vote": "approve", "rationale": "Clearer goals."},
         mutates=True,
     ),
     Route(

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from steward.access.demo import element
 from steward.agreements import services
 from steward.agreements.enforcement import agreement_grants
+from steward.core.models import AuditEntry
 
 from .conftest import accept, sign_both
 
@@ -22,6 +23,30 @@ def _add(agency, dataset, name, first=2019, last=2024):
     return services.GrantSpec(
         element=element(agency, dataset, name), first_year=first, last_year=last, grades="6-8"
     )
+
+
+def _votes(version, people, approve=(), deny=()):
+    for key in approve:
+        services.amendment_vote(
+            actor=people[key], version=version, vote="approve", rationale="Needed; well argued."
+        )
+    for key in deny:
+        services.amendment_vote(
+            actor=people[key], version=version, vote="deny", rationale="Not minimum necessary."
+        )
+
+
+def _committee_amendment(active, people):
+    return services.amendment_propose(
+        actor=people["ana"],
+        agreement=active,
+        reason="Disability status as a covariate.",
+        add=[_add("sea", "enrollment", "disability", 2016, 2021)],
+    )
+
+
+def _messages(error) -> str:
+    return " ".join(error.value.messages)
 
 
 def test_an_amendments_difference_lists_the_added_and_removed_elements(active, people):
@@ -64,6 +89,7 @@ def test_adding_a_level_three_or_four_element_goes_to_the_committee(active, peop
     assert version.approval_by == "committee"
     with pytest.raises(PermissionDenied):
         services.amendment_approve(actor=people["maya"], version=version)
+    _votes(version, people, approve=["samuel", "hannah", "omar"])
     services.amendment_approve(actor=people["grace"], version=version, note="Committee: yes.")
     version.refresh_from_db()
     assert version.status == "signature"
@@ -170,7 +196,10 @@ def test_an_amendment_the_liaison_proposes_goes_to_the_committee(active, people)
         actor=people["maya"], agreement=active, reason="Typo.", terms={"goals": "Clearer goals."}
     )
     assert version.approval_by == "committee"
-    services.amendment_approve(actor=people["grace"], version=version)
+    _votes(version, people, approve=["samuel", "omar"], deny=["hannah"])
+    services.amendment_approve(actor=people["grace"], version=version, note="Two of three.")
+    version.refresh_from_db()
+    assert version.status == "signature"
 
 
 def test_an_extension_of_an_expiring_agreement_makes_it_active_again(active, people, now):
@@ -188,3 +217,172 @@ def test_an_extension_of_an_expiring_agreement_makes_it_active_again(active, peo
     services.amendment_approve(actor=people["maya"], version=amendment, at=now + timedelta(days=31))
     sign_both(active, people, now + timedelta(days=32))
     assert active.status == "active"
+
+
+# --- the committee's votes on an amendment ---------------------------------------------------
+
+
+def test_the_chair_alone_cannot_approve_a_committee_amendment(active, people):
+    version = _committee_amendment(active, people)
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.amendment_approve(actor=people["grace"], version=version, note="I approve.")
+    assert "Quorum not met: 0 of 3 votes; 3 more votes needed for quorum." in _messages(error)
+    assert "“Approve” has 0 votes; the rules need 2" in _messages(error)
+    version.refresh_from_db()
+    assert version.status == "proposed" and version.approved_by is None
+    assert AuditEntry.objects.count() == before
+
+
+def test_two_votes_are_not_a_quorum_and_three_send_the_amendment_to_signature(active, people):
+    version = _committee_amendment(active, people)
+    before = AuditEntry.objects.count()
+    _votes(version, people, approve=["samuel", "hannah"])
+    assert AuditEntry.objects.count() == before + 2
+    assert AuditEntry.objects.filter(action="agreement.amendment_voted").count() == 2
+    with pytest.raises(ValidationError, match="1 more vote needed for quorum"):
+        services.amendment_approve(actor=people["grace"], version=version, note="Yes.")
+    assert AuditEntry.objects.count() == before + 2
+    _votes(version, people, approve=["omar"])
+    with pytest.raises(ValidationError, match="rationale"):
+        services.amendment_approve(actor=people["grace"], version=version)
+    services.amendment_approve(actor=people["grace"], version=version, note="Three approve.")
+    version.refresh_from_db()
+    assert version.status == "signature" and version.approved_by == people["grace"]
+    assert AuditEntry.objects.count() == before + 4
+    decision = AuditEntry.objects.get(action="agreement.amendment_approved")
+    assert decision.summary["votes"] == {"approve": 3}
+
+
+def test_an_approval_needs_a_member_from_outside_the_research_office(active, people):
+    from steward.access.models import CommitteeMember
+
+    CommitteeMember.objects.filter(user__in=[people["samuel"], people["hannah"]]).update(
+        in_research_office=True
+    )
+    version = _committee_amendment(active, people)
+    _votes(version, people, approve=["samuel", "hannah"], deny=["omar"])
+    with pytest.raises(ValidationError, match="outside the research office"):
+        services.amendment_approve(actor=people["grace"], version=version, note="Yes.")
+    version.refresh_from_db()
+    assert version.status == "proposed"
+
+
+def test_a_recused_member_or_one_on_the_team_cannot_vote(active, people):
+    from steward.access.models import ConflictDeclaration
+    from steward.accounts.services import role_grant
+
+    version = _committee_amendment(active, people)
+    ConflictDeclaration.objects.filter(request=active.data_request, member=people["samuel"]).update(
+        has_conflict=True, description="Co-authored with Dr. Ortiz."
+    )
+    role_grant(actor=None, user=people["ben"], role="committee")
+    before = AuditEntry.objects.count()
+    with pytest.raises(PermissionDenied, match="conflict of interest"):
+        services.amendment_vote(
+            actor=people["samuel"], version=version, vote="approve", rationale="Fine."
+        )
+    with pytest.raises(PermissionDenied, match="project team"):
+        services.amendment_vote(actor=people["ben"], version=version, vote="deny", rationale="No")
+    with pytest.raises(PermissionDenied):
+        services.amendment_vote(actor=people["ana"], version=version, vote="deny", rationale="No")
+    with pytest.raises(PermissionDenied):  # the liaison is not a committee member
+        services.amendment_vote(
+            actor=people["maya"], version=version, vote="approve", rationale="Ok"
+        )
+    assert not version.votes.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_member_votes_once_with_a_rationale(active, people):
+    version = _committee_amendment(active, people)
+    with pytest.raises(ValidationError, match="rationale"):
+        services.amendment_vote(actor=people["omar"], version=version, vote="approve", rationale="")
+    with pytest.raises(ValidationError, match="approve or deny"):
+        services.amendment_vote(
+            actor=people["omar"], version=version, vote="revise", rationale="Later."
+        )
+    _votes(version, people, approve=["omar"])
+    with pytest.raises(ValidationError, match="already voted"):
+        _votes(version, people, deny=["omar"])
+    assert version.votes.count() == 1
+
+
+def test_the_committee_does_not_vote_on_an_amendment_the_liaison_approves(active, people):
+    version = services.amendment_propose(
+        actor=people["ana"],
+        agreement=active,
+        reason="The term of enrollment.",
+        add=[_add("pse", "enrollment", "term")],
+    )
+    with pytest.raises(ValidationError, match="liaison approves"):
+        _votes(version, people, approve=["omar"])
+
+
+def test_a_deny_majority_rejects_the_amendment_and_never_approves_it(active, people):
+    version = _committee_amendment(active, people)
+    _votes(version, people, approve=["omar"], deny=["samuel", "hannah"])
+    with pytest.raises(ValidationError, match="“Approve” has 1 votes"):
+        services.amendment_approve(actor=people["grace"], version=version, note="Yes.")
+    services.amendment_approve(
+        actor=people["grace"], version=version, approve=False, note="Not minimum necessary."
+    )
+    version.refresh_from_db()
+    assert version.status == "rejected"
+
+
+def test_a_split_committee_cannot_reject_either(active, people):
+    version = _committee_amendment(active, people)
+    _votes(version, people, approve=["omar", "hannah"], deny=["samuel"])
+    with pytest.raises(ValidationError, match="“Deny” has 1 votes"):
+        services.amendment_approve(
+            actor=people["grace"], version=version, approve=False, note="No."
+        )
+
+
+def test_members_vote_on_the_page_and_the_chair_sees_the_tally(active, people, client_for):
+    from django.urls import reverse
+
+    version = _committee_amendment(active, people)
+    url = reverse("agreements:vote", kwargs={"pk": active.pk, "number": version.number})
+    detail = client_for("omar").get(reverse("agreements:detail", kwargs={"pk": active.pk}))
+    assert detail.status_code == 200
+    assert "Vote on amendment 2" in detail.content.decode()
+    assert (
+        "Vote on the amendment"
+        in client_for("omar").get(reverse("agreements:list")).content.decode()
+    )
+    page = client_for("omar").get(url)
+    assert page.status_code == 200 and 'data-testid="vote-form"' in page.content.decode()
+    refused = client_for("omar").post(url, {"vote": "approve", "rationale": ""})
+    assert refused.status_code == 400 and not version.votes.exists()
+    for key in ("omar", "samuel"):
+        response = client_for(key).post(url, {"vote": "approve", "rationale": "Needed."})
+        assert response.status_code == 302
+    assert "You voted “Approve”" in client_for("omar").get(url).content.decode()
+    approve = reverse("agreements:approve", kwargs={"pk": active.pk, "number": version.number})
+    chair = client_for("grace")
+    assert "Samuel Brooks" in chair.get(approve).content.decode()
+    refused = chair.post(approve, {"decision": "approve", "note": "Yes."})
+    assert refused.status_code == 400
+    assert "1 more vote needed for quorum" in refused.content.decode()
+    client_for("hannah").post(url, {"vote": "approve", "rationale": "Fine."})
+    assert chair.post(approve, {"decision": "approve", "note": "Yes."}).status_code == 302
+    version.refresh_from_db()
+    assert version.status == "signature"
+
+
+def test_the_page_tells_a_recused_member_they_are_recused(active, people, client_for):
+    from django.urls import reverse
+
+    from steward.access.models import ConflictDeclaration
+
+    ConflictDeclaration.objects.filter(request=active.data_request, member=people["samuel"]).update(
+        has_conflict=True, description="Co-authored with Dr. Ortiz."
+    )
+    version = _committee_amendment(active, people)
+    url = reverse("agreements:vote", kwargs={"pk": active.pk, "number": version.number})
+    page = client_for("samuel").get(url)
+    assert page.status_code == 200 and 'data-testid="recused"' in page.content.decode()
+    refused = client_for("samuel").post(url, {"vote": "approve", "rationale": "Ok."})
+    assert refused.status_code == 403 and not version.votes.exists()

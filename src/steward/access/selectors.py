@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -171,14 +172,16 @@ class Tally:
 
 
 def vote_tally(data_request: DataRequest) -> Tally:
-    recused = recused_ids(data_request)
-    reviews = [
-        review
-        for review in Review.objects.filter(
-            request=data_request, version=data_request.version
-        ).select_related("reviewer__committee_profile")
-        if review.reviewer_id not in recused
-    ]
+    reviews = Review.objects.filter(
+        request=data_request, version=data_request.version
+    ).select_related("reviewer__committee_profile")
+    return tally_of(reviews, recused=recused_ids(data_request))
+
+
+def tally_of(votes: Iterable[Any], *, recused: Collection[int] = ()) -> Tally:
+    """Count votes (anything with a `reviewer` and a `vote`: a request's reviews, an
+    amendment's votes) of the members not recused, against the committee's rules."""
+    reviews = [review for review in votes if review.reviewer_id not in recused]
     counts = Counter(review.vote for review in reviews)
     outside = sum(
         1

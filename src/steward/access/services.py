@@ -36,6 +36,7 @@ from steward.access.models import (
 )
 from steward.access.notifications import notify
 from steward.access.selectors import (
+    Tally,
     committee_rules,
     people_without_training,
     recused_ids,
@@ -709,21 +710,15 @@ def decision_problems(
     if actor.pk in recused_ids(data_request):
         problems.append("You declared a conflict of interest on this request and are recused.")
     tally = vote_tally(data_request)
-    rules = tally.rules
-    if not tally.quorum_met:
-        problems.append(f"Quorum not met: {tally.votes} of {rules.quorum} votes.")
     vote_for = {
         Decision.Outcome.APPROVED: Vote.APPROVE,
         Decision.Outcome.DENIED: Vote.DENY,
         Decision.Outcome.REVISIONS: Vote.REVISE,
     }.get(outcome)
     if vote_for is None:
-        return [*problems, "Choose approve, deny or request revisions."]
-    if not tally.supports(vote_for):
-        problems.append(
-            f"“{Vote(vote_for).label}” has {tally.counts.get(vote_for, 0)} votes; the rules need "
-            f"{rules.minimum_approvals}: no one decides alone."
-        )
+        quorum = committee_rule_problems(tally)
+        return [*problems, *quorum, "Choose approve, deny or request revisions."]
+    problems += committee_rule_problems(tally, vote_for)
     if not rationale.strip():
         problems.append("Give the rationale of the decision.")
     if outcome == Decision.Outcome.DENIED:
@@ -736,10 +731,32 @@ def decision_problems(
     return problems
 
 
+def committee_rule_problems(tally: Tally, vote_for: str | None = None) -> list[str]:
+    """What the committee's rules still lack before the chair may record the outcome the votes
+    `vote_for` carry (quorum, minimum votes for it, an approval from outside the research
+    office); empty when the rules are met. Data requests and agreement amendments share it."""
+    rules = tally.rules
+    problems = []
+    if not tally.quorum_met:
+        missing = rules.quorum - tally.votes
+        problems.append(
+            f"Quorum not met: {tally.votes} of {rules.quorum} votes; {missing} more "
+            f"{'vote' if missing == 1 else 'votes'} needed for quorum."
+        )
+    if vote_for is None:
+        return problems
+    if not tally.supports(vote_for):
+        problems.append(
+            f"“{Vote(vote_for).label}” has {tally.counts.get(vote_for, 0)} votes; the rules need "
+            f"{rules.minimum_approvals}: no one decides alone."
+        )
+    if vote_for == Vote.APPROVE and rules.require_outside_approval and tally.outside_approvals == 0:
+        problems.append("No approving vote comes from outside the research office.")
+    return problems
+
+
 def _approval_problems(data_request: DataRequest, tally, granted_ids: list[int]) -> list[str]:
     problems = []
-    if tally.rules.require_outside_approval and tally.outside_approvals == 0:
-        problems.append("No approving vote comes from outside the research office.")
     untrained = people_without_training(data_request)
     if untrained:
         names = ", ".join(person.full_name or person.email for person in untrained)

@@ -185,6 +185,16 @@ class ApproveForm(forms.Form):
     )
 
 
+class AmendmentVoteForm(forms.Form):
+    vote = forms.ChoiceField(
+        label="Your vote",
+        choices=[("", "Choose"), ("approve", "Approve"), ("deny", "Deny")],
+    )
+    rationale = forms.CharField(
+        label="Rationale", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
 class CertificateForm(forms.Form):
     method = forms.ChoiceField(
         label="The data was", choices=[("destroy", "Destroyed"), ("return", "Returned")]

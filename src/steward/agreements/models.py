@@ -290,6 +290,32 @@ class VersionPerson(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+class AmendmentVote(models.Model):
+    """A committee member's vote, with its rationale, on an amendment the committee approves;
+    the chair records the approval only when the votes meet the committee's rules."""
+
+    class Choice(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        DENY = "deny", "Deny"
+
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="votes")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    vote = models.CharField(max_length=10, choices=Choice.choices)
+    rationale = models.TextField()
+    voted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "voted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "reviewer"], name="one_vote_per_member_and_amendment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"amendment vote: {self.vote}"
+
+
 class Signature(models.Model):
     """A party's authorized signer signing one version: typed name, attestation, the hash."""
 

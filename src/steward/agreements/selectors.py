@@ -36,7 +36,7 @@ def _signed_in(user: Any) -> bool:
 def agreements_visible_to(user: Any) -> QuerySet[Agreement]:
     """The research office, privacy and security officers and the chair see every agreement; a
     data steward those granting their agency's data; a researcher those naming them; a signer
-    those they sign."""
+    those they sign; a committee member those with an amendment the committee votes on."""
     if not _signed_in(user) or not user.has_perm("agreements.view_agreements"):
         return Agreement.objects.none()
     if user.role_names & SEE_ALL:
@@ -49,6 +49,8 @@ def agreements_visible_to(user: Any) -> QuerySet[Agreement]:
     )
     if Role.STEWARD in user.role_names and user.steward_agency_id:
         condition |= Q(versions__grants__agency_id=user.steward_agency_id)
+    if Role.COMMITTEE in user.role_names:
+        condition |= Q(versions__approval_by=AgreementVersion.Approval.COMMITTEE)
     matching = Agreement.objects.filter(condition).values("pk")
     return Agreement.objects.filter(pk__in=matching)
 
@@ -196,6 +198,21 @@ def waiting_for(user: Any) -> list[Waiting]:
         )
         found += [
             Waiting(version.agreement, version, "Approve the amendment") for version in proposed
+        ]
+    if user.has_role(Role.COMMITTEE):
+        from steward.agreements.services import amendment_recusal
+
+        to_vote = (
+            versions.filter(
+                status=VersionStatus.PROPOSED, approval_by=AgreementVersion.Approval.COMMITTEE
+            )
+            .exclude(votes__reviewer=user)
+            .select_related("agreement__data_request")
+        )
+        found += [
+            Waiting(version.agreement, version, "Vote on the amendment")
+            for version in to_vote
+            if not amendment_recusal(version, user)
         ]
     certify = versions.filter(
         status__in=SIGNED,

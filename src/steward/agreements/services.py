@@ -10,12 +10,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from steward.access.models import DataRequest, Decision
+from steward.access.models import DataRequest, Decision, Vote
 from steward.access.models import Status as RequestStatus
+from steward.access.selectors import Tally, recused_ids, tally_of
+from steward.access.services import committee_rule_problems
 from steward.accounts.models import Organization, User
 from steward.accounts.roles import Role
 from steward.agenda.models import Project
@@ -33,6 +35,7 @@ from steward.agreements.models import (
     Agreement,
     AgreementTemplate,
     AgreementVersion,
+    AmendmentVote,
     DispositionCertificate,
     Grant,
     Notice,
@@ -819,12 +822,110 @@ def amendment_propose(
             },
         )
         approvers = (
-            role_holders(Role.CHAIR)
+            role_holders(Role.CHAIR, Role.COMMITTEE)
             if version.approval_by == AgreementVersion.Approval.COMMITTEE
             else [agreement.project.liaison]
         )
         notify(agreement, approvers, "an amendment to approve", version.reason)
     return version
+
+
+def amendment_recusal(version: AgreementVersion, user: Any) -> str:
+    """Why this person may not vote on, or decide, a committee amendment; empty when they may.
+    A member who declared a conflict of interest on the agreement's request is recused, and so
+    is whoever proposed the amendment, requested the data, or is named on the agreement."""
+    agreement = version.agreement
+    if version.created_by_id == user.pk:
+        return "You proposed this amendment; you do not vote on or decide it."
+    if user.pk in recused_ids(agreement.data_request):
+        return "You declared a conflict of interest on this agreement's request and are recused."
+    named = VersionPerson.objects.filter(version__agreement=agreement, user=user).exists()
+    if named or agreement.data_request.created_by_id == user.pk:
+        return "You are on this agreement's project team and are recused."
+    if version.organization_signer_id == user.pk:
+        return "You sign this agreement for the research organization and are recused."
+    return ""
+
+
+def amendment_tally(version: AgreementVersion) -> Tally:
+    """The committee's votes on an amendment, of members not recused, against its rules."""
+    votes = version.votes.select_related("reviewer__committee_profile")
+    recused = {vote.reviewer_id for vote in votes if amendment_recusal(version, vote.reviewer)}
+    return tally_of(votes, recused=recused)
+
+
+def amendment_vote(
+    *,
+    actor: User,
+    version: AgreementVersion,
+    vote: str,
+    rationale: str,
+    at: datetime | None = None,
+) -> AmendmentVote:
+    """A committee member votes approve or deny, with a rationale, on an amendment that the
+    committee approves; no one recused votes, and each member votes once."""
+    at = _now(at)
+    _require_role(actor, Role.COMMITTEE)
+    if version.approval_by != AgreementVersion.Approval.COMMITTEE:
+        raise TransitionRefused("The liaison approves this amendment; the committee does not vote.")
+    recusal = amendment_recusal(version, actor)
+    if recusal:
+        raise PermissionDenied(recusal)
+    problems = []
+    if vote not in AmendmentVote.Choice.values:
+        problems.append("Vote approve or deny.")
+    if not rationale.strip():
+        problems.append("Give the rationale for your vote.")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+        agreement = version.agreement
+        if version.status != VersionStatus.PROPOSED:
+            raise TransitionRefused("This amendment is not awaiting approval.")
+        try:
+            with transaction.atomic():
+                cast = AmendmentVote.objects.create(
+                    version=version,
+                    reviewer=actor,
+                    vote=vote,
+                    rationale=rationale.strip(),
+                    voted_at=at,
+                )
+        except IntegrityError as error:
+            raise ValidationError("You have already voted on this amendment.") from error
+        audit_record(
+            actor=actor,
+            action="agreement.amendment_voted",
+            target=agreement,
+            summary={"version": version.number, "vote": vote},
+        )
+        tally = amendment_tally(version)
+        if tally.votes == tally.rules.quorum:
+            notify(
+                agreement,
+                role_holders(Role.CHAIR),
+                "an amendment the committee has a quorum on",
+                f"Amendment {version.number} has the committee's quorum; record the decision.",
+            )
+    return cast
+
+
+def amendment_decision_problems(
+    version: AgreementVersion, *, actor: User, approve: bool, note: str
+) -> list[str]:
+    """Why the chair may not record the committee's decision on this amendment now; empty when
+    they may. The same rules as a request's decision: quorum, the minimum votes for the outcome,
+    an approval from outside the research office, and a rationale."""
+    problems = []
+    recusal = amendment_recusal(version, actor)
+    if recusal:
+        problems.append(recusal)
+    tally = amendment_tally(version)
+    problems += committee_rule_problems(tally, Vote.APPROVE if approve else Vote.DENY)
+    if not note.strip():
+        problems.append("Give the rationale of the decision.")
+    return problems
 
 
 def amendment_approve(
@@ -835,13 +936,12 @@ def amendment_approve(
     note: str = "",
     at: datetime | None = None,
 ) -> AgreementVersion:
-    """The liaison approves an amendment, or the chair records the committee's approval when it
-    adds elements of levels 3-4; the proposer never approves their own."""
+    """The liaison approves an amendment; or, when it adds elements of levels 3-4 (or the
+    liaison proposed it), the chair records the committee's decision once the members' votes
+    meet the committee's rules. The proposer never approves their own."""
     at = _now(at)
-    role = (
-        Role.CHAIR if version.approval_by == AgreementVersion.Approval.COMMITTEE else Role.LIAISON
-    )
-    _require_role(actor, role)
+    committee = version.approval_by == AgreementVersion.Approval.COMMITTEE
+    _require_role(actor, Role.CHAIR if committee else Role.LIAISON)
     if version.created_by_id == actor.pk:
         raise PermissionDenied("The person who proposed an amendment does not approve it.")
     if not approve and not note.strip():
@@ -851,13 +951,19 @@ def amendment_approve(
         agreement = version.agreement
         if version.status != VersionStatus.PROPOSED:
             raise TransitionRefused("This amendment is not awaiting approval.")
+        summary: dict[str, Any] = {"version": version.number, "approval_by": version.approval_by}
+        if committee:
+            problems = amendment_decision_problems(version, actor=actor, approve=approve, note=note)
+            if problems:
+                raise ValidationError(problems)
+            summary["votes"] = amendment_tally(version).counts
         to = VersionStatus.SIGNATURE if approve else VersionStatus.REJECTED
         _move_version(version, to=to, approved_by=actor, approved_at=at, approval_note=note.strip())
         audit_record(
             actor=actor,
             action="agreement.amendment_approved" if approve else "agreement.amendment_rejected",
             target=agreement,
-            summary={"version": version.number, "approval_by": version.approval_by},
+            summary=summary,
         )
         if approve:
             notify(

@@ -19,5 +19,6 @@ urlpatterns = [
     path("agreements/<int:pk>/v<int:number>/sign/", views.version_sign, name="sign"),
     path("agreements/<int:pk>/v<int:number>/accept/", views.version_accept, name="accept"),
     path("agreements/<int:pk>/v<int:number>/approve/", views.amendment_approve, name="approve"),
+    path("agreements/<int:pk>/v<int:number>/vote/", views.amendment_vote, name="vote"),
     path("transparency/agreements/", views.register, name="register"),
 ]

@@ -1,7 +1,7 @@
 """Pages of agreements: the list and what waits for you, drafting from an approved request, the
-terms and FERPA checklist, the signed text (HTML and PDF), signing, accepting, amendments,
-closeout, the privacy officer's closeouts, the template, and the public register. Every write
-goes through a service."""
+terms and FERPA checklist, the signed text (HTML and PDF), signing, accepting, amendments and
+the committee's votes on them, closeout, the privacy officer's closeouts, the template, and the
+public register. Every write goes through a service."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from steward.agreements import documents, selectors, services
 from steward.agreements.checklist import FERPA_CHECKLIST, ferpa_problems
 from steward.agreements.forms import (
     AmendForm,
+    AmendmentVoteForm,
     ApproveForm,
     CertificateForm,
     DraftForm,
@@ -115,7 +116,12 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_amend": agreement.in_force and pending is None and _may_amend(user, governing),
         "may_approve": pending is not None
         and pending.status == VersionStatus.PROPOSED
-        and user.has_perm("agreements.approve_amendment"),
+        and user.has_perm("agreements.approve_amendment")
+        and user.has_role("chair" if pending.approval_by == "committee" else "liaison"),
+        "may_vote": pending is not None
+        and pending.status == VersionStatus.PROPOSED
+        and pending.approval_by == "committee"
+        and user.has_perm("agreements.vote_amendment"),
         "may_certify": agreement.status == Status.EXPIRED
         and governing is not None
         and any(p.user_id == user.pk and p.role == "pi" for p in governing.people.all()),
@@ -377,8 +383,57 @@ def amendment_approve(request: HttpRequest, pk: int, number: int) -> HttpRespons
         "v": version,
         "form": form,
         "difference": services.version_difference(governing, version),
+        **_committee_context(version),
     }
     return render(request, "agreements/approve.html", context, status=status)
+
+
+def _committee_context(version: AgreementVersion) -> dict:
+    if version.approval_by != AgreementVersion.Approval.COMMITTEE:
+        return {}
+    tally = services.amendment_tally(version)
+    return {"tally": tally, "votes": tally.reviews}
+
+
+@requires("agreements.vote_amendment")
+@require_http_methods(["GET", "POST"])
+def amendment_vote(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    agreement = _agreement(request, pk)
+    version = _version(agreement, number)
+    governing = selectors.governing_version(agreement)
+    if (
+        version.status != VersionStatus.PROPOSED
+        or version.approval_by != AgreementVersion.Approval.COMMITTEE
+        or governing is None
+    ):
+        raise Http404
+    form = AmendmentVoteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.amendment_vote(
+                    actor=request.user,
+                    version=version,
+                    vote=form.cleaned_data["vote"],
+                    rationale=form.cleaned_data["rationale"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Amendment {version.number}: your vote is recorded.")
+                return redirect("agreements:detail", pk=agreement.pk)
+        status = 400
+    context = {
+        "a": agreement,
+        "v": version,
+        "form": form,
+        "difference": services.version_difference(governing, version),
+        "recusal": services.amendment_recusal(version, request.user),
+        "already": version.votes.filter(reviewer=request.user).first(),
+        **_committee_context(version),
+    }
+    return render(request, "agreements/vote.html", context, status=status)
 
 
 @requires("agreements.certify")
