@@ -240,3 +240,17 @@ def test_the_project_page_reads_each_list_it_shows_in_one_query_and_an_empty_one
     with django_assert_num_queries(8):  # and the team, the uses and the comments
         page = client.get(url).content.decode()
     assert "Journal 2" in page and "Question 2" in page and people["ben"].full_name in page
+
+
+def test_comments_not_approved_cost_the_project_page_no_query_and_do_not_show(
+    client, people, project, plan, django_assert_num_queries, settings
+):
+    settings.PAGE_CACHE = False  # what rendering the page costs
+    project.team.clear()
+    Comment.objects.create(project=project, body="Held for moderation.")
+    rejected = Comment.objects.create(project=project, body="Rejected by the office.")
+    comment_moderate(actor=people["priya"], comment=rejected, status="rejected")
+    with django_assert_num_queries(5):  # as with no comments at all
+        page = client.get(reverse("portal:project", args=[project.pk])).content.decode()
+    assert "No comments yet." in page
+    assert "Held for moderation." not in page and "Rejected by the office." not in page

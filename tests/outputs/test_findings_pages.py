@@ -124,3 +124,12 @@ def test_the_demo_seed_publishes_a_finding_once(people):
     assert finding.research_uses.filter(used_by="Harbor City Public Schools").exists()
     assert finding.surveys.get().district_name == "Harbor City Public Schools"
     assert findings_seed() is None
+
+
+def test_a_project_page_lists_its_finding_once_published_and_a_draft_not_at_all(client, people):
+    draft = _story({"people": people}, "draft")
+    page = client.get(reverse("portal:project", args=[draft.project_id])).content.decode()
+    assert draft.title not in page and "No findings have been published yet" in page
+    published = _story({"people": people}, "published")
+    page = client.get(reverse("portal:project", args=[published.project_id])).content.decode()
+    assert reverse("outputs:finding", args=[published.pk]) in page
