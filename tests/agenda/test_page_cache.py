@@ -33,6 +33,23 @@ def test_a_second_visit_is_served_from_the_cache_with_the_same_page(client_for):
     assert second["Content-Type"] == first["Content-Type"]
 
 
+def test_a_page_is_kept_compressed_and_served_as_rendered(client_for, people, project):
+    import zlib
+
+    from django.core.cache import caches
+
+    from steward.core import pagecache
+
+    visitor = client_for(None)
+    first = visitor.get(reverse("portal:agenda"))
+    key = f"{pagecache._KEY}{current_change()}:/agenda/"
+    content_type, packed = caches["pages"].get(key)
+    assert content_type == first["Content-Type"]
+    assert len(packed) < len(first.content) / 3
+    assert zlib.decompress(packed) == first.content
+    assert visitor.get(reverse("portal:agenda")).content == first.content
+
+
 def test_the_query_string_is_part_of_the_page(client_for):
     visitor = client_for(None)
     visitor.get(reverse("portal:projects"))
