@@ -77,6 +77,18 @@ def test_an_empty_comment_is_refused_by_field(client, project):
     assert not Comment.objects.exists()
 
 
+def test_a_refused_comment_comes_back_with_what_was_typed_after_the_empty_form_is_kept(
+    client, project
+):
+    empty = client.get(reverse("portal:project", args=[project.pk])).content.decode()
+    assert 'name="author_name"' in empty and 'name="body"' in empty
+    refused = _comment(client, project, body="   ", author_name="Jordan from Harbor City")
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert 'value="Jordan from Harbor City"' in html
+    assert "usa-error-message" in html and "usa-error-message" not in empty
+
+
 def test_a_moderator_cannot_approve_a_comment_twice(people, project, client):
     _comment(client, project)
     comment = Comment.objects.get()
