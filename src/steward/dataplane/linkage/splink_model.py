@@ -210,43 +210,112 @@ class Scored:
     blocked_pairs: int
 
 
+# Scored pairs below the floor are counted in buckets this wide (in bits of match weight): a
+# power of two, so that a bucket's edges and ``floor(match_weight * BUCKETS_PER_BIT)`` are exact.
+BUCKETS_PER_BIT = 64
+_WEIGHT_CLAMP = 1e9  # keeps the bucket number an integer; real weights stay within +-1e4 bits
+
+
 def predict(linker: Linker, *, floor: float, bins: int) -> Scored:
-    """Score every blocked pair inside the backend, and bring back only what the run keeps: the
-    weight histogram over all of them and the pairs at or above ``floor`` (below the review
-    band). At 1 M SEA students there are about 60 M blocked pairs; fetching them all cost about
-    twice bare Splink's memory."""
-    scored = linker.inference.predict(threshold_match_probability=None)
-    table = scored.physical_name
+    """Score every blocked pair inside the backend and bring back only what the run keeps.
+
+    Scoring ends in one aggregation, a single pass over the scored pairs that are never stored:
+    pairs at or above ``floor`` (below the review band) come back one row each, and the rest
+    only as counts per 1/64-bit weight bucket, from which the weight histogram over every
+    blocked pair is drawn. At 1 M SEA students there are about 60 M blocked pairs and about
+    120,000 candidates; bare Splink, scoring with a threshold, stores only the latter too.
+    """
+    rows = _scored_summary(linker, floor)
+    kept = rows.filter(pc.is_valid(rows["person_id_l"]))
+    return Scored(
+        candidates=_candidates(kept),
+        histogram=_histogram(rows, bins),
+        blocked_pairs=int(pc.sum(rows["n"]).as_py() or 0),
+    )
+
+
+def _scored_summary(linker: Linker, floor: float) -> pa.Table:
+    """Splink's own predict pipeline (as ``linker.inference.predict`` builds it, unchunked),
+    with a last step that keeps the candidates and counts the other pairs by weight bucket."""
+    from splink.internals.comparison_vector_values import (
+        compute_comparison_vector_values_from_id_pairs_sqls,
+    )
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    settings = linker._settings_obj
+    columns = settings.column_info_settings
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    try:
+        pipeline = CTEPipeline([blocked])
+        enqueue_df_concat_with_tf(linker, pipeline)
+        pipeline.enqueue_list_of_sqls(
+            compute_comparison_vector_values_from_id_pairs_sqls(
+                settings._columns_to_select_for_blocking,
+                settings._columns_to_select_for_comparison_vector_values,
+                input_tablename_l="__splink__df_concat_with_tf",
+                input_tablename_r="__splink__df_concat_with_tf",
+                source_dataset_input_column=columns.source_dataset_input_column,
+                unique_id_input_column=columns.unique_id_input_column,
+                link_type=settings._link_type,
+                sql_dialect_str=linker._sql_dialect_str,
+            )
+        )
+        pipeline.enqueue_list_of_sqls(predict_from_comparison_vectors_sqls_using_settings(settings))
+        pipeline.enqueue_sql(_summary_sql(floor), "__steward_scored_summary")
+        summary = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+        try:
+            # Fetched before the blocked pairs go: on Spark nothing is computed until now.
+            return summary.as_pyarrow_table()
+        finally:
+            summary.drop_table_from_database_and_remove_from_cache()
+    finally:
+        blocked.drop_table_from_database_and_remove_from_cache()
+
+
+def _summary_sql(floor: float) -> str:
+    kept = f"match_probability >= {float(floor)!r}"
     finite = "match_weight > -1e308 AND match_weight < 1e308"  # neither null, infinite nor NaN
-    stats = linker.misc.query_sql(
-        f"SELECT count(*) AS n, min(CASE WHEN {finite} THEN match_weight END) AS lo, "  # noqa: S608
-        f"max(CASE WHEN {finite} THEN match_weight END) AS hi FROM {table}"
-    ).as_pyarrow_table()
-    blocked = int(stats["n"][0].as_py())
-    low, high = stats["lo"][0].as_py(), stats["hi"][0].as_py()
-    histogram = []
-    if low is not None:
-        edges = np.histogram_bin_edges(np.array([low, high], dtype=float), bins=bins)
-        scale = bins / (edges[-1] - edges[0])
-        index = f"CAST(floor((match_weight - ({float(edges[0])!r})) * {float(scale)!r}) AS INT)"
-        counted = linker.misc.query_sql(
-            f"SELECT LEAST(GREATEST({index}, 0), {bins - 1}) AS bucket, count(*) AS n "  # noqa: S608
-            f"FROM {table} WHERE {finite} GROUP BY 1"
-        ).as_pyarrow_table()
-        counts = np.zeros(bins, dtype=np.int64)
-        counts[np.asarray(counted["bucket"], dtype=np.int64)] = np.asarray(counted["n"])
-        histogram = [
-            {"bin_low": float(lo), "bin_high": float(hi), "count": int(n)}
-            for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True)
-        ]
-    kept = linker.misc.query_sql(
-        "SELECT source_dataset_l, person_id_l, person_id_r, match_probability, match_weight "  # noqa: S608
-        f"FROM {table} WHERE match_probability >= {float(floor)!r}"
-    ).as_pyarrow_table()
+    clamped = f"least(greatest(match_weight, {-_WEIGHT_CLAMP!r}), {_WEIGHT_CLAMP!r})"
+    bucket = f"CAST(floor({clamped} * {BUCKETS_PER_BIT}) AS BIGINT)"
+    keys = {
+        "source_dataset_l": f"CASE WHEN {kept} THEN source_dataset_l END",
+        "person_id_l": f"CASE WHEN {kept} THEN person_id_l END",
+        "person_id_r": f"CASE WHEN {kept} THEN person_id_r END",
+        "match_probability": f"CASE WHEN {kept} THEN match_probability END",
+        "match_weight": f"CASE WHEN {kept} THEN match_weight END",
+        "bucket": f"CASE WHEN {finite} THEN {bucket} END",
+    }
+    selected = ", ".join(f"{sql} AS {name}" for name, sql in keys.items())
+    group = ", ".join(keys.values())
+    # One row per kept pair (blocked pairs are distinct), one per bucket for the others.
+    return f"SELECT {selected}, count(*) AS n FROM __splink__df_predict GROUP BY {group}"  # noqa: S608
+
+
+def _histogram(rows: pa.Table, bins: int) -> list[dict]:
+    """Equal-width bins over every finite weight, edges on the bucket grid (counts exact)."""
+    counted = rows.filter(pc.is_valid(rows["bucket"]))
+    if counted.num_rows == 0:
+        return []
+    buckets = np.asarray(counted["bucket"], dtype=np.int64)
+    counts = np.asarray(counted["n"], dtype=np.int64)
+    first, last = int(buckets.min()), int(buckets.max())
+    width = -(-(last - first + 1) // bins)  # buckets per bin, so that ``bins`` bins cover all
+    totals = np.zeros(bins, dtype=np.int64)
+    np.add.at(totals, (buckets - first) // width, counts)
+    edges = (first + width * np.arange(bins + 1)) / BUCKETS_PER_BIT
+    return [
+        {"bin_low": float(lo), "bin_high": float(hi), "count": int(n)}
+        for lo, hi, n in zip(edges[:-1], edges[1:], totals, strict=True)
+    ]
+
+
+def _candidates(kept: pa.Table) -> pa.Table:
     sea_left = pc.fill_null(pc.equal(kept["source_dataset_l"], SEA_ALIAS), False)
     ids_l = kept["person_id_l"].cast(pa.string())
     ids_r = kept["person_id_r"].cast(pa.string())
-    candidates = pa.table(
+    return pa.table(
         {
             "sea_id": pc.if_else(sea_left, ids_l, ids_r),
             "other_id": pc.if_else(sea_left, ids_r, ids_l),
@@ -254,4 +323,3 @@ def predict(linker: Linker, *, floor: float, bins: int) -> Scored:
             "match_weight": kept["match_weight"].cast(pa.float64()),
         }
     )
-    return Scored(candidates, histogram, blocked)
