@@ -105,6 +105,26 @@ def test_every_version_is_public_with_its_differences(client, people, project, p
     assert "Removed: </span>" in page
 
 
+def test_a_plan_page_reads_every_version_in_one_query(
+    client, people, project, plan, django_assert_num_queries, settings
+):
+    settings.PAGE_CACHE = False  # what rendering the page costs
+    for number in (2, 3):
+        plan_register(
+            actor=people["ana"],
+            project=project,
+            change_note=f"Change {number}.",
+            **{**PLAN, "data": f"Attendance, {number} more years."},
+        )
+    with django_assert_num_queries(2):  # the versions; the footer's contact
+        page = client.get(reverse("portal:plan", args=[project.pk, 2])).content.decode()
+    assert "Differences from version 1" in page and "Attendance, 2 more years." in page
+    assert "Version 2 (this page)" in page
+    for other in (1, 3):
+        assert reverse("portal:plan", args=[project.pk, other]) in page
+    assert client.get(reverse("portal:plan", args=[project.pk, 4])).status_code == 404
+
+
 def test_the_edit_page_refuses_and_offers_a_new_version(client_for, project, plan):
     ana = client_for("ana")
     url = reverse("agenda:plan_edit", args=[project.pk, 1])

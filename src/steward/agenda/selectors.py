@@ -97,32 +97,37 @@ def public_partnership(pk: int) -> Partnership:
     ).get(pk=pk)
 
 
-def public_plan(project_id: int, version: int) -> PreAnalysisPlan:
-    return PreAnalysisPlan.objects.select_related("project", "registered_by").get(
-        project_id=project_id,
-        version=version,
-        project__status__in=Project.PUBLIC_STATUSES,
+@dataclass(frozen=True)
+class PlanPage:
+    """One version of a public project's plan, the version before it, and every version."""
+
+    plan: PreAnalysisPlan
+    previous: PreAnalysisPlan | None
+    versions: list[PreAnalysisPlan]  # newest first
+
+
+def public_plan_page(project_id: int, version: int) -> PlanPage:
+    """A version of a public project's plan with the version before it and the list of all
+    versions, from one query of all the project's versions: a project has a few, and reading
+    their texts costs less than two more queries (raises PreAnalysisPlan.DoesNotExist)."""
+    versions = list(
+        PreAnalysisPlan.objects.filter(
+            project_id=project_id, project__status__in=Project.PUBLIC_STATUSES
+        )
+        .select_related("project", "registered_by")
+        .order_by("-version")
     )
+    found = next((plan for plan in versions if plan.version == version), None)
+    if found is None:
+        raise PreAnalysisPlan.DoesNotExist
+    previous = next((plan for plan in versions if plan.version < version), None)
+    return PlanPage(plan=found, previous=previous, versions=versions)
 
 
 def _plan_versions(plans: QuerySet[PreAnalysisPlan]) -> QuerySet[PreAnalysisPlan]:
     # One project's versions, newest first (the model's ordering would join the projects).
     only = plans.only("pk", "project_id", "version", "registered_at", "change_note")
     return only.order_by("-version")
-
-
-def plan_versions(project: Project) -> QuerySet[PreAnalysisPlan]:
-    return _plan_versions(project.plans.all())
-
-
-def plan_previous(plan: PreAnalysisPlan) -> PreAnalysisPlan | None:
-    if plan.version <= 1:  # versions count from 1
-        return None
-    return (
-        PreAnalysisPlan.objects.filter(project_id=plan.project_id, version__lt=plan.version)
-        .order_by("-version")
-        .first()
-    )
 
 
 def search_public(q: str, *, limit: int = 50) -> dict[str, list[Any]]:

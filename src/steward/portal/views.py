@@ -19,10 +19,8 @@ from steward.agenda.models import AgendaQuestion, Partnership, PreAnalysisPlan, 
 from steward.agenda.selectors import (
     PROJECTS_SHOWN_PER_QUESTION,
     plan_differences,
-    plan_previous,
-    plan_versions,
     public_partnership,
-    public_plan,
+    public_plan_page,
     public_project,
     public_projects,
     public_question,
@@ -194,16 +192,15 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @cached_public_page
 def plan(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     try:
-        found = public_plan(pk, version)
+        page = public_plan_page(pk, version)
     except PreAnalysisPlan.DoesNotExist:
         raise Http404 from None
-    previous = plan_previous(found)
     context = {
-        "plan": found,
-        "project": found.project,
-        "previous": previous,
-        "differences": plan_differences(previous, found) if previous else [],
-        "versions": plan_versions(found.project),
+        "plan": page.plan,
+        "project": page.plan.project,
+        "previous": page.previous,
+        "differences": plan_differences(page.previous, page.plan) if page.previous else [],
+        "versions": page.versions,
     }
     return render(request, "portal/plan.html", context)
 
