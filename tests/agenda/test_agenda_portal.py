@@ -78,9 +78,17 @@ def test_an_empty_comment_is_refused_by_field(client, project):
 
 
 def test_a_refused_comment_comes_back_with_what_was_typed_after_the_empty_form_is_kept(
-    client, project
+    client, project, settings
 ):
+    from steward.portal.views import _kept_empty_comment_fields
+
+    settings.DEBUG = False  # as in production, where the empty form is kept
+    _kept_empty_comment_fields.cache_clear()
     empty = client.get(reverse("portal:project", args=[project.pk])).content.decode()
+    again = client.get(reverse("portal:project", args=[project.pk])).content.decode()
+    assert _kept_empty_comment_fields.cache_info().hits == 1
+    fields = _kept_empty_comment_fields()
+    assert fields in empty and fields in again
     assert 'name="author_name"' in empty and 'name="body"' in empty
     refused = _comment(client, project, body="   ", author_name="Jordan from Harbor City")
     html = refused.content.decode()

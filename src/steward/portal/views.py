@@ -3,9 +3,11 @@ search and the privacy page; and the research office's moderation and research-u
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -105,6 +107,19 @@ def _public_project_or_404(pk: int) -> Project:
         raise Http404 from None
 
 
+@lru_cache(maxsize=1)
+def _kept_empty_comment_fields() -> str:
+    return render_to_string("portal/_comment_fields.html", {"form": CommentForm()})
+
+
+def _empty_comment_fields() -> str:
+    """The comment form's fields before anything is typed: the same for every visitor, so
+    rendered once per process (in development afresh, as templates change under the server)."""
+    if settings.DEBUG:
+        return _kept_empty_comment_fields.__wrapped__()
+    return _kept_empty_comment_fields()
+
+
 def _project_page(
     request: HttpRequest, project: Project | int, form: CommentForm | None = None
 ) -> HttpResponse:
@@ -115,7 +130,7 @@ def _project_page(
     change = current_change() if settings.PAGE_CACHE else None
     request.page_change = change
     key = f"portal:project:{pk}:{change}"
-    found = cache.get(key) if change is not None else None
+    found = caches["local"].get(key) if change is not None else None
     if found is None:
         # Loaded after the change number was read (never before), so that what is rendered is
         # at least as new as the change it is kept under.
@@ -125,13 +140,15 @@ def _project_page(
             raise Http404 from None
         found = (page.project.title, render_to_string("portal/_project_body.html", vars(page)))
         if change is not None:
-            cache.set(key, found, 3600)
+            caches["local"].set(key, found, 3600)
     title, body = found
     context = {
         "project_pk": pk,
         "title": title,
         "body": mark_safe(body),  # noqa: S308 - rendered from our own template, escaped there
         "form": form or CommentForm(),
+        # A refused comment's form shows what was typed, and why it was refused.
+        "fields": None if form else mark_safe(_empty_comment_fields()),  # noqa: S308 - as the body
     }
     return render(request, "portal/project.html", context, status=400 if form else 200)
 
