@@ -48,8 +48,18 @@ def _fresh_cache(request):
     if not request.config.pluginmanager.hasplugin("django"):
         yield  # data-plane tests may run with -p no:django
         return
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["local"].clear()
+    # The shared cache is a database table: only a test with a database can (and need) clear it.
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    database = None
+    if names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction")):
+        database = "transactional_db"
+    elif "db" in names or marker:
+        database = "db"
+    if database is not None:
+        request.getfixturevalue(database)
+        caches["default"].clear()
     yield
-    cache.clear()

@@ -153,7 +153,15 @@ MFA_TOTP_TOLERANCE = 1  # accept the code of the neighbouring 30-second window (
 MFA_RECOVERY_CODE_COUNT = 10
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rate limits and one-time codes already used: in the database, so that every server
+    # process (and host) sees them; a code used against one worker is refused by all.
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "steward_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+    # Values kept per change of the database on the hot path of public pages, per process.
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered public pages, shared by every server process (see steward.core.pagecache).
     "pages": {
         "BACKEND": "steward.core.pagestore.PageStore",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
 
 from steward.core.demo import DEMO_PASSWORD, current_code
@@ -65,3 +66,37 @@ def test_repeated_failed_logins_are_rate_limited(client, people):
 
 def test_passwords_are_hashed_with_argon2(people):
     assert people["ana"].password.startswith("argon2")
+
+
+def _forget_this_process_memory() -> None:
+    """What another server process starts with: nothing kept in this one's memory."""
+    from django.core.cache.backends import locmem
+
+    for store in (locmem._caches, locmem._expire_info):
+        for kept in store.values():
+            kept.clear()
+
+
+def _signs_in_with(code: str, person) -> bool:
+    client = Client()
+    client.post(reverse("account_login"), {"login": person.email, "password": DEMO_PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    return client.get(reverse("core:jobs")).status_code == 200
+
+
+def test_a_used_code_is_refused_by_every_server_process(people):
+    code = current_code(people["maya"])
+    assert _signs_in_with(code, people["maya"])
+    _forget_this_process_memory()
+    assert not _signs_in_with(code, people["maya"])
+
+
+def test_failed_logins_count_across_server_processes(people):
+    for attempt in range(5):
+        if attempt == 3:
+            _forget_this_process_memory()
+        Client().post(reverse("account_login"), {"login": people["ben"].email, "password": "x"})
+    response = Client().post(
+        reverse("account_login"), {"login": people["ben"].email, "password": DEMO_PASSWORD}
+    )
+    assert "Too many failed login attempts" in response.content.decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from steward.core.navigation import account_navigation_for, navigation_for, public_links
@@ -19,7 +19,7 @@ def _privacy_contact(request: HttpRequest) -> dict[str, str]:
     if change is None:
         return privacy_contact()
     # Read after the change number, so never older than the change it is kept under.
-    return cache.get_or_set(f"privacy-contact:{change}", privacy_contact, 3600)
+    return caches["local"].get_or_set(f"privacy-contact:{change}", privacy_contact, 3600)
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

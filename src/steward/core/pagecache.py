@@ -34,11 +34,13 @@ logger = logging.getLogger(__name__)
 
 CHANGE_TABLE = "core_pagechange"
 PAGE_CACHE_TABLE = "steward_page_cache"
+CACHE_TABLE = "steward_cache"  # rate limits and used one-time codes (settings.CACHES["default"])
 # Written on reads or by the machinery itself; nothing a public page shows comes from them.
 UNWATCHED_TABLES = frozenset(
     {
         CHANGE_TABLE,
         PAGE_CACHE_TABLE,
+        CACHE_TABLE,
         "accounts_apitoken",
         "core_auditentry",
         "core_job",
