@@ -3,10 +3,13 @@
 The baseline is DuckDB reading the same CSV and writing unencrypted Parquet with no checks
 (``COPY (SELECT * FROM read_csv(...)) TO ...``). Runs alternate; medians of 3 are reported.
 Prints one JSON line last.
+
+    .venv/bin/python bench/ingest.py [--rows 1000000] [--runs 3]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -25,8 +28,6 @@ from steward.dataplane.keys import LocalKeyFile
 from steward.dataplane.validation import ValidationContext, ingest, parse_catalog
 from steward.dataplane.warehouse import Warehouse
 
-ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-RUNS = 3
 YEAR = 2020
 GRADES = ["KG", *[f"{g:02d}" for g in range(1, 13)]]
 RACES = {"A": "Asian", "B": "Black", "H": "Hispanic", "I": "Native", "W": "White", "M": "Two+"}
@@ -165,10 +166,15 @@ def time_duckdb(csv_path: Path, out: Path) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="enrollment rows to ingest")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, alternating")
+    args = parser.parse_args()
+    rows, runs = args.rows, args.runs
     rng = np.random.default_rng(20261128)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        table, prior = synthetic_enrollment(ROWS, rng)
+        table, prior = synthetic_enrollment(rows, rng)
         csv_path = tmp / "enrollment-2020.csv"
         pacsv.write_csv(table, csv_path, pacsv.WriteOptions(quoting_style="none"))
         catalog = parse_catalog(CATALOG)
@@ -178,7 +184,7 @@ def main() -> None:
             prior=prior,
         )
         ours, baseline = [], []
-        for _ in range(RUNS):
+        for _ in range(runs):
             baseline.append(time_duckdb(csv_path, tmp / "plain.parquet"))
             ours.append(time_ours(warehouse, catalog, csv_path, context))
         print(f"steward ingest: {[round(t, 3) for t in ours]} s", file=sys.stderr)
@@ -188,13 +194,13 @@ def main() -> None:
             json.dumps(
                 {
                     "bench": "ingest",
-                    "rows": ROWS,
+                    "rows": rows,
                     "csv_mb": round(csv_path.stat().st_size / 1e6, 1),
                     "steward_ingest_s": round(ours_median, 3),
                     "duckdb_read_csv_copy_parquet_s": round(base_median, 3),
                     "ratio": round(ours_median / base_median, 2),
                     "goal_ratio_at_most": 3.0,
-                    "runs": RUNS,
+                    "runs": runs,
                     "statistic": "median",
                 }
             )
