@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from steward.dataplane import linkage as lk
+from steward.dataplane.linkage import backends
+from steward.dataplane.linkage import splink_model as sm
+from steward.dataplane.linkage.prepare import comparison_table
 from steward.dataplane.synth import generate
 
 # Measured on this state (1,500 students, 2014-2019, seed 2024): F1 0.996 to postsecondary
@@ -138,6 +142,49 @@ def test_the_histogram_counted_in_the_backend_agrees_with_the_pairs_it_kept(resu
     above = [i for i, b in enumerate(histogram) if b["bin_low"] > weights.min()]
     assert len(above) >= 5  # enough bins to compare
     assert [histogram[i]["count"] for i in above] == [int(counts[i]) for i in above]
+
+
+@pytest.mark.parametrize("backend", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_scoring_counts_every_blocked_pair_and_keeps_exactly_those_at_or_above_the_floor(
+    sea, college, backend
+):
+    """Ours never stores the scored pairs; Splink's plain predict, every pair fetched from the
+    same trained model, must give the same count, the same histogram and the same candidates."""
+    sea_c, other_c = comparison_table(sea), comparison_table(college)
+    floor, bins = 0.01, 40
+    with backends.database_api(backend) as db_api:
+        linker = sm.build_linker(sea_c, other_c, with_sex=True, db_api=db_api, backend=backend)
+        sm.train(linker, u_max_pairs=1e5, seed=0, labels=None, deterministic_recall=0.8)
+        scored = sm.predict(linker, floor=floor, bins=bins)
+        every = linker.inference.predict().as_pyarrow_table()
+
+    assert scored.blocked_pairs == every.num_rows > 0
+    weights = np.asarray(every["match_weight"].to_numpy(zero_copy_only=False))
+    edges = np.array([b["bin_low"] for b in scored.histogram] + [scored.histogram[-1]["bin_high"]])
+    assert len(edges) == bins + 1 and len(set(np.diff(edges))) == 1  # equal widths
+    assert edges[0] <= weights.min() and weights.max() < edges[-1]
+    counts, _ = np.histogram(weights, bins=edges)
+    assert [b["count"] for b in scored.histogram] == counts.tolist()
+
+    def pairs(table: pa.Table) -> set:
+        return set(
+            zip(
+                table["sea_id"].to_pylist(),
+                table["other_id"].to_pylist(),
+                table["match_probability"].to_pylist(),
+                table["match_weight"].to_pylist(),
+                strict=True,
+            )
+        )
+
+    kept = every.filter(pc.greater_equal(every["match_probability"], floor))
+    sea_left = pc.equal(kept["source_dataset_l"], sm.SEA_ALIAS)
+    left, right = kept["person_id_l"], kept["person_id_r"]
+    expected = kept.select(["match_probability", "match_weight"])
+    expected = expected.append_column("sea_id", pc.if_else(sea_left, left, right))
+    expected = expected.append_column("other_id", pc.if_else(sea_left, right, left))
+    assert kept.num_rows == scored.candidates.num_rows > 0
+    assert pairs(scored.candidates) == pairs(expected)
 
 
 def test_charts_are_vega_lite_specs_holding_no_ids(result, tmp_path, sea):
