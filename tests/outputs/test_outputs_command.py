@@ -75,6 +75,7 @@ def test_the_command_takes_its_rules_from_a_file_or_from_the_agencies_named(
         ({"dims": DIMS, "count": "n", "agency": "nowhere"}, "--agency nowhere: no such agency"),
         ({"dims": DIMS, "count": "n", "rules": "missing.yaml"}, "--rules missing.yaml: no such"),
         ({"dims": DIMS, "count": "n", "out": "/nonexistent/x.csv"}, "--out /nonexistent/x.csv"),
+        ({"dims": DIMS, "count": "n", "audit_seconds": 0}, "--audit-seconds 0: give a number"),
     ],
 )
 def test_the_command_refuses_bad_input_naming_it_and_writes_nothing(table, options, message):
@@ -82,6 +83,15 @@ def test_the_command_refuses_bad_input_naming_it_and_writes_nothing(table, optio
         call_command("protect", str(table), **options)
     assert message in str(refused.value)
     assert sorted(p.name for p in table.parent.iterdir()) == ["enrollment.csv"]
+
+
+def test_the_command_fails_a_table_whose_audit_does_not_finish_in_time(table):
+    with pytest.raises(CommandError) as refused:
+        call_command("protect", str(table), dims=DIMS, count="n", audit_seconds=1e-9)
+    assert "the audit did not finish within 1e-09 s" in str(refused.value)
+    assert "--audit-seconds" in str(refused.value)
+    cert = json.loads(table.with_suffix(".certificate.json").read_text())
+    assert cert["audit_complete"] is False and cert["passed"] is False
 
 
 def test_the_command_refuses_rules_it_does_not_know(table, tmp_path):

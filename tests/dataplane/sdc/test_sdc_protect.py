@@ -101,6 +101,22 @@ def test_the_exact_method_never_hides_more_cells_than_the_heuristic(table):
     assert exact.n_suppressed <= heuristic.n_suppressed
 
 
+def test_an_audit_out_of_time_fails_the_table_and_says_so_in_its_certificate():
+    cells = {(s, g): 3 + (7 * i + 3 * j) % 20 for i, s in enumerate("ABCDE") for j, g in
+             enumerate("3456")}  # fmt: skip
+    table = table_from_leaf_cells(cells, ["school", "grade"])
+    for method in ("heuristic", "exact"):
+        timely = protect(table, RULES, method=method)
+        assert timely.audit.complete and timely.audit.passed
+        late = protect(table, RULES, method=method, audit_seconds=0)
+        assert not late.audit.complete and not late.audit.passed
+        certificate = late.certificate(ISSUED)
+        assert certificate["audit_complete"] is False and certificate["passed"] is False
+        assert not (late.primary & ~late.suppressed).any()  # still hides every small cell
+        if method == "exact":  # the MILP's choice does not wait on the audit: only the verdict
+            assert np.array_equal(late.suppressed, timely.suppressed)
+
+
 def test_the_full_certificate_is_json_and_verifies_against_its_exact_table():
     table = small_cell_beside_a_published_total()
     result = protect(table, RULES)

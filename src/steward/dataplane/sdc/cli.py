@@ -41,13 +41,21 @@ def protect_csv(
     hierarchies: Mapping[str, Mapping[str, str]] | None = None,
     method: str = "auto",
     issued_at: str | None = None,
+    audit_seconds: float | None = None,
 ) -> Protection:
     """Protect a CSV of leaf counts; write every cell (margins too) as published, and the
     public certificate. The work is ``protect_rows``'s; this reads and writes the files."""
     with open(in_path, newline="", encoding="utf-8") as handle:
         text = handle.read()
     result = protect_rows(
-        text, dims, count, rules, hierarchies=hierarchies, method=method, name=str(in_path)
+        text,
+        dims,
+        count,
+        rules,
+        hierarchies=hierarchies,
+        method=method,
+        name=str(in_path),
+        audit_seconds=audit_seconds,
     )
     atomic_write(out_path, result.csv_text)
     issued_at = issued_at or datetime.now(UTC).isoformat(timespec="seconds")

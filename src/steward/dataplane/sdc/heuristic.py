@@ -8,6 +8,7 @@ line-wise reasoning misses, and each failure's dual cut says which extra cell he
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -164,19 +165,24 @@ def heuristic_with_audit(
     sens: Sensitivity,
     cost: str = "cells",
     start: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> tuple[np.ndarray, tuple[np.ndarray, AuditResult] | None]:
     """`protect_heuristic`, also giving its last audit with the mask it audited (the same
     object as the mask returned when nothing changed after it), so the caller need not audit
-    that mask again."""
+    that mask again.
+
+    Past ``deadline`` (a ``time.monotonic()`` value) the audits stop early: an audit cut short
+    cannot tell a failing cell from one it did not reach, so no repair follows it, and the
+    result says the audit is incomplete."""
     values = table.flat_values
     costs = cell_costs(values, cost)
     mask = sens.sensitive.copy() if start is None else start | sens.sensitive
     mask, protector = protect_lines(table, sens, costs, mask)
     last = None
     for _ in range(MAX_REPAIR_ROUNDS):
-        result = audit(table, mask, rules, exact=False)
+        result = audit(table, mask, rules, exact=False, time_budget=_remaining(deadline))
         last = (mask, result)
-        if result.passed:
+        if result.passed or not result.complete:
             break
         system = AttackerSystem.build(table.relations, values, mask)
         position = system.position()
@@ -186,12 +192,18 @@ def heuristic_with_audit(
         if not added:
             break  # no unsuppressed cell can help: the table cannot be protected further
         mask = protector.run()
+    if last is not None and not last[1].complete:
+        return mask, last  # out of time: neither repaired nor pruned, and failing
     keep = sens.sensitive if start is None else start | sens.sensitive
     before = mask.copy()
     pruned = _prune(table, rules, mask, keep, costs)
     if last is None or last[0] is not pruned or not np.array_equal(pruned, before):
         return pruned, None  # the last audit was of another pattern
     return pruned, last
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
 
 def _prune(table, rules, mask, keep, costs) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,7 @@ def protect(
     cost: str = "cells",
     suppressed: np.ndarray | None = None,
     time_limit: float = EXACT_TIME_LIMIT,
+    audit_seconds: float | None = None,
 ) -> Protection:
     """Suppress sensitive cells and enough others that none can be narrowed below protection.
 
@@ -75,8 +77,11 @@ def protect(
     textbook rule, for comparison) or "auto" (exact when the table is small enough and the MILP
     finishes in ``time_limit`` seconds). ``cost`` minimises the number of cells ("cells") or the
     total value ("value") suppressed. ``suppressed`` forces cells hidden already (for example by
-    an earlier release) to stay hidden.
+    an earlier release) to stay hidden. ``audit_seconds`` bounds the time spent in LP audits
+    (by default none): when it runs out, the audit is incomplete and the table fails it, for no
+    table leaves without a finished audit.
     """
+    deadline = None if audit_seconds is None else time.monotonic() + audit_seconds
     sens = sensitivity(table, rules)
     start = None if suppressed is None else np.asarray(suppressed, dtype=bool).reshape(-1)
     costs = cell_costs(table.flat_values, cost)
@@ -85,7 +90,7 @@ def protect(
         mask, used = protect_exact(table, sens, costs, start, time_limit), "exact"
     checked = None
     if mask is None and method in ("auto", "heuristic"):
-        mask, checked = heuristic_with_audit(table, rules, sens, cost, start)
+        mask, checked = heuristic_with_audit(table, rules, sens, cost, start, deadline)
         used = "heuristic"
     if mask is None and method == "baseline":
         mask = protect_baseline(table, sens) | (start if start is not None else False)
@@ -97,7 +102,8 @@ def protect(
     # exactness: no need to solve its LPs twice.
     exact = int(mask.sum()) <= EXACT_AUDIT_LIMIT
     if checked is None or exact or checked[0] is not mask:
-        result = audit(table, mask, rules)
+        budget = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        result = audit(table, mask, rules, time_budget=budget)
     else:
         result = checked[1]
     return Protection(table, rules, mask, sens.sensitive, used, cost, result)

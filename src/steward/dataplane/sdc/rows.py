@@ -46,11 +46,13 @@ def protect_rows(
     hierarchies: Mapping[str, Mapping[str, str]] | None = None,
     method: str = "auto",
     name: str = "table",
+    audit_seconds: float | None = None,
 ) -> ProtectedRows:
     """Protect leaf counts (CSV text, or rows mapping column to value) without touching disk.
 
     With ``denominator`` the published cells are rates (column ``<count>_rate``), small groups'
-    extreme rates coded as ranges. ``name`` names the input in error messages.
+    extreme rates coded as ranges. ``name`` names the input in error messages;
+    ``audit_seconds`` is `protect`'s.
     """
     rows = _rows(text_or_rows, name, dims, [count, *([denominator] if denominator else [])])
     groups = _nesting(rows, dims) if not hierarchies else [[d] for d in dims]
@@ -59,7 +61,7 @@ def protect_rows(
     dens = None
     if denominator:
         dens = build_table(columns, parent_maps, weights=[float(r[denominator]) for r in rows])
-    protection = protect(table, rules, method=method)
+    protection = protect(table, rules, method=method, audit_seconds=audit_seconds)
     shown = display_values(protection, dens)
     cells = [
         ([v for g, c, dim in zip(groups, codes, table.dimensions, strict=True)

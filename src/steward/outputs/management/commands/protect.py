@@ -14,6 +14,8 @@ from steward.dataplane.sdc.cli import atomic_write, protect_csv
 from steward.outputs.selectors import agencies, rules_in_effect
 from steward.outputs.tables import published_certificate
 
+AUDIT_SECONDS = 1800.0
+
 
 class Command(BaseCommand):
     help = (
@@ -33,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", help="the protected CSV (default: TABLE.protected.csv)")
         parser.add_argument(
             "--certificate", help="the certificate (default: TABLE.certificate.json)"
+        )
+        parser.add_argument(
+            "--audit-seconds",
+            type=float,
+            default=AUDIT_SECONDS,
+            help=f"time allowed for the LP audit (default {AUDIT_SECONDS:g}); a table whose "
+            "audit does not finish in time fails it",
         )
 
     def handle(self, *args, table: str, dims: str, count: str, **options) -> None:
@@ -55,9 +64,16 @@ class Command(BaseCommand):
                 raise CommandError(f"{flag} {path}: folder {path.parent} does not exist")
         if out.resolve() == cert.resolve():
             raise CommandError("--out and --certificate name the same file")
+        audit_seconds = options["audit_seconds"]
+        if not audit_seconds > 0:
+            raise CommandError(
+                f"--audit-seconds {audit_seconds:g}: give a number of seconds above 0"
+            )
         rules, versions, label = self._rules(options["rules"], options["agency"])
         try:
-            protection = protect_csv(source, out, cert, dim_list, count.strip(), rules)
+            protection = protect_csv(
+                source, out, cert, dim_list, count.strip(), rules, audit_seconds=audit_seconds
+            )
         except TableError as error:
             raise CommandError(str(error)) from None
         public = published_certificate(json.loads(cert.read_text(encoding="utf-8")), versions)
@@ -70,6 +86,13 @@ class Command(BaseCommand):
             f"{protection.method} method; audit {verdict}; rules: {label}."
         )
         self.stdout.write(f"Wrote {out} and {cert}")
+        if not protection.audit.complete:
+            certified = sum(c.passed for c in protection.audit.cells)
+            raise CommandError(
+                f"the audit did not finish within {audit_seconds:g} s ({certified} of "
+                f"{len(protection.audit.cells)} sensitive cells certified): do not release this "
+                "table; allow more time with --audit-seconds"
+            )
         if not protection.audit.passed:
             raise CommandError("the audit failed: do not release this table")
 
