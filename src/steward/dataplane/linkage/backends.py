@@ -75,9 +75,16 @@ def database_api(backend: str) -> Iterator[Any]:
     """A fresh Splink database API for one run; on Spark, its cached tables are freed after."""
     dialect_for(backend)  # refuses an unknown backend
     if backend == "duckdb":
+        import duckdb
         from splink import DuckDBAPI
 
-        yield DuckDBAPI()
+        # A connection of the run's own, closed after it: its tables and threads go with it,
+        # rather than whenever the linker happens to be garbage-collected.
+        connection = duckdb.connect()
+        try:
+            yield DuckDBAPI(connection=connection)
+        finally:
+            connection.close()
         return
     session = spark_session().newSession()  # temp views of its own; one SparkContext
     local = session.sparkContext.master.startswith("local")

@@ -19,6 +19,7 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 
 from . import em_guard
+from .backends import database_api
 from .dialect import SqlDialect, dialect_for
 
 SEA_ALIAS = "sea"
@@ -157,12 +158,11 @@ def count_blocked_comparisons(sea: pa.Table, other: pa.Table, *, with_sex: bool)
     Counted by DuckDB in this process whatever the backend: counting needs only the blocking
     keys, in tables the process already holds, and on Spark it would cost dozens of jobs.
     """
-    from splink import DuckDBAPI
-
-    linker = build_linker(sea, other, with_sex=with_sex, db_api=DuckDBAPI())
-    records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
-        record_sample_proportion=1.0
-    )
+    with database_api("duckdb") as db_api:
+        linker = build_linker(sea, other, with_sex=with_sex, db_api=db_api)
+        records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+            record_sample_proportion=1.0
+        )
     keys = ("blocking_rule", "marginal_comparison_count", "cumulative_comparison_count")
     return [{k: r[k] for k in keys} for r in records]
 
