@@ -110,6 +110,11 @@ def audit(
     return AuditResult(cells, int(suppressed.sum()), bounds.complete)
 
 
+def seconds_left(deadline: float | None) -> float | None:
+    """What remains of a ``time.monotonic()`` deadline, as the ``time_budget`` of `audit`."""
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
 def _clean(x: float) -> float:
     rounded = round(float(x), 6)
     return 0.0 if rounded == 0 else rounded

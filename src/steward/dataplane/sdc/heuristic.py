@@ -8,7 +8,6 @@ line-wise reasoning misses, and each failure's dual cut says which extra cell he
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from .attacker import TOLERANCE, AttackerSystem, attacker_bound, cut_coefficients, exact_extreme
-from .audit import AuditResult, audit
+from .audit import AuditResult, audit, seconds_left
 from .primary import Sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -180,7 +179,7 @@ def heuristic_with_audit(
     mask, protector = protect_lines(table, sens, costs, mask)
     last = None
     for _ in range(MAX_REPAIR_ROUNDS):
-        result = audit(table, mask, rules, exact=False, time_budget=_remaining(deadline))
+        result = audit(table, mask, rules, exact=False, time_budget=seconds_left(deadline))
         last = (mask, result)
         if result.passed or not result.complete:
             break
@@ -200,10 +199,6 @@ def heuristic_with_audit(
     if last is None or last[0] is not pruned or not np.array_equal(pruned, before):
         return pruned, None  # the last audit was of another pattern
     return pruned, last
-
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
 
 def _prune(table, rules, mask, keep, costs) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .audit import EXACT_AUDIT_LIMIT, AuditResult, audit
+from .audit import EXACT_AUDIT_LIMIT, AuditResult, audit, seconds_left
 from .certificate import make_certificate, make_public_certificate, make_summary_certificate
 from .exact import protect_exact
 from .heuristic import cell_costs, heuristic_with_audit, protect_baseline
@@ -102,8 +102,7 @@ def protect(
     # exactness: no need to solve its LPs twice.
     exact = int(mask.sum()) <= EXACT_AUDIT_LIMIT
     if checked is None or exact or checked[0] is not mask:
-        budget = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        result = audit(table, mask, rules, time_budget=budget)
+        result = audit(table, mask, rules, time_budget=seconds_left(deadline))
     else:
         result = checked[1]
     return Protection(table, rules, mask, sens.sensitive, used, cost, result)
