@@ -89,6 +89,7 @@ def witness_bounds(
     need_lo: np.ndarray,
     exact: bool = False,
     deadline: float | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Bounds:
     """For each target variable, find feasible values reaching ``need_hi`` and ``need_lo``.
 
@@ -97,11 +98,14 @@ def witness_bounds(
     (`_Subproblem.push_rounds`); then a target no solution certified gets its own LP, whose
     optimum is its exact bound. With ``exact`` every target gets its own LPs.
     Past ``deadline`` (a ``time.monotonic()`` value) no more LPs are solved and the bounds are
-    marked incomplete: targets not yet certified then count as failing.
+    marked incomplete: targets not yet certified then count as failing. ``start`` gives values
+    each target is already known to reach (highest, lowest), from points found elsewhere.
     """
     complete = True
     y0 = system.values[system.suppressed]
     hi, lo = y0[targets].astype(float), y0[targets].astype(float)
+    if start is not None and not exact:
+        hi, lo = np.maximum(hi, start[0]), np.minimum(lo, start[1])
     exact_hi = np.zeros(targets.size, dtype=bool)
     exact_lo = np.zeros(targets.size, dtype=bool)
     for label in np.unique(system.labels[targets]) if targets.size else []:
