@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attacker import TOLERANCE, AttackerSystem, witness_bounds
-from .moves import SpreadMoves
+from .moves import reach_by_moves
 from .primary import sensitivity
 from .rules import DisclosureRules
 from .table import Table
@@ -88,11 +88,7 @@ def audit(
     if not exact and cells_hidden.size and (deadline is None or time.monotonic() < deadline):
         # Spread moves certify most cells of a large hidden block in seconds; the LPs take
         # only the cells they leave short.
-        moves = SpreadMoves(table, suppressed)
-        start = (
-            moves.reach(cells_hidden, need_hi, 1, deadline),
-            moves.reach(cells_hidden, need_lo, -1, deadline),
-        )
+        start = reach_by_moves(table, suppressed, cells_hidden, need_hi, need_lo, deadline)
     bounds = witness_bounds(system, sensitive_hidden, need_hi, need_lo, exact, deadline, start)
     audits = [
         CellAudit(
