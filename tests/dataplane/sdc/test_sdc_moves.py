@@ -69,6 +69,11 @@ def test_a_move_never_reaches_beyond_what_the_published_cells_allow(case):
         assert high <= (np.inf if hi is None else hi) + 1e-6
         assert low >= lo - 1e-6
         assert low <= table.flat_values[cell] <= high
+        # Combinations of moves are points the attacker cannot rule out either.
+        mixed_up = moves.combine(int(cell), table.flat_values[cell] + 1_000.0, 1)
+        mixed_down = moves.combine(int(cell), 0.0, -1)
+        assert table.flat_values[cell] <= mixed_up <= (np.inf if hi is None else hi) + 1e-6
+        assert lo - 1e-6 <= mixed_down <= table.flat_values[cell]  # never the wrong way
 
 
 @PROPERTY

@@ -27,6 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import numpy as np
 from scipy import linalg, sparse
+from scipy.optimize import linprog
 
 from .attacker import TOLERANCE
 from .table import Dimension, Table
@@ -40,6 +41,7 @@ RESIDUAL = 1e-8  # how far a point may leave a published sum, relative to the la
 GAIN = 1e-6  # a move that raises its target less than this per unit is no move
 CHUNK = 250  # targets whose moves are built together (each needs a dense row per leaf)
 THREADS = 2
+ROWS = 400  # leaves in a combination's first LP; any it breaks are added and it is solved again
 
 
 def box_incidence(table: Table) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -71,21 +73,40 @@ def reach_by_moves(
     need_lo: np.ndarray,
     deadline: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """How high and how low checked spread moves take each cell towards its needs, trying each
-    of `WEIGHT_POWERS` on the cells the ones before left short."""
+    """How high and how low checked spread moves take each cell towards its needs: each of
+    `WEIGHT_POWERS` in turn on the cells the ones before left short, then combinations of
+    moves (`SpreadMoves.combine`) for the few still short."""
     values = table.flat_values[cells].astype(float)
-    high, low = values.copy(), values.copy()
+    reached = {1: values.copy(), -1: values.copy()}
+    needs = {1: need_hi, -1: need_lo}
+
+    def short(sign: int) -> np.ndarray:
+        return np.flatnonzero(sign * (needs[sign] - reached[sign]) > TOLERANCE)
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() > deadline
+
+    first = None
     for power in WEIGHT_POWERS:
-        up = np.flatnonzero(high < need_hi - TOLERANCE)
-        down = np.flatnonzero(low > need_lo + TOLERANCE)
-        if not (up.size or down.size) or (deadline is not None and time.monotonic() > deadline):
+        if late() or not (short(1).size or short(-1).size):
             break
         moves = SpreadMoves(table, suppressed, power)
-        if up.size:
-            high[up] = np.maximum(high[up], moves.reach(cells[up], need_hi[up], 1, deadline))
-        if down.size:
-            low[down] = np.minimum(low[down], moves.reach(cells[down], need_lo[down], -1, deadline))
-    return high, low
+        first = first or moves
+        for sign, rows in ((1, short(1)), (-1, short(-1))):
+            if rows.size:
+                found = moves.reach(cells[rows], needs[sign][rows], sign, deadline)
+                reached[sign][rows] = _better(sign, reached[sign][rows], found)
+    for sign in (1, -1):
+        for row in short(sign) if first is not None else ():
+            if late():
+                break
+            found = first.combine(int(cells[row]), float(needs[sign][row]), sign)
+            reached[sign][row] = _better(sign, reached[sign][row], found)
+    return reached[1], reached[-1]
+
+
+def _better(sign: int, current, found):
+    return np.maximum(current, found) if sign > 0 else np.minimum(current, found)
 
 
 class SpreadMoves:
@@ -106,6 +127,7 @@ class SpreadMoves:
             self.leaf_values > 0, 1.0 / np.maximum(self.leaf_values, 1e-300), 0.0
         )
         self.shape = table.shape
+        self.leaf_cells = leaf_cells[hidden_leaf]
         self.chains = [_chains(dim) for dim in table.dimensions]
         gram = (self.boxes @ sparse.diags(self.weights) @ self.boxes.T).tocsr()
         self.live = gram.diagonal() > 0  # boxes holding a leaf that can give
@@ -210,6 +232,23 @@ class SpreadMoves:
     def _moves(self, cells: np.ndarray, distance: np.ndarray, sign: int):
         """Each target's move over the hidden leaves, the step it can take towards ``distance``,
         whether that step is checked, and the target's gain per unit step."""
+        moves, gain, movable = self._directions(cells, sign)
+        # How much of its value each leaf gives up per unit step; a zero leaf never falls (its
+        # weight is 0 and a profile lowers only leaves with value), so it has nothing to give.
+        worst = np.maximum(-(moves * self.inverse_values).min(axis=1, initial=0.0), 0.0)
+        # The step: as far as the need, and no further than the first leaf reaching zero.
+        wanted = np.where(gain > GAIN, distance / np.where(gain > GAIN, gain, 1.0), 0.0)
+        limit = np.where(worst > 0, 1.0 / np.where(worst > 0, worst, 1.0), np.inf)
+        step = np.minimum(wanted, limit)
+        # Check the point actually reached against every published box (dead boxes included),
+        # not the algebra that built it.
+        residual = np.abs(np.asarray(self.boxes @ moves.T)).max(axis=0, initial=0.0) * step
+        ok = movable & (residual <= RESIDUAL * self.scale) & np.isfinite(step) & (step > 0)
+        return moves, step, ok, gain
+
+    def _directions(self, cells: np.ndarray, sign: int):
+        """Each cell's move (sign applied) for a unit of raise spread over its own leaves, its
+        gain at the cell, and whether it has leaves to move at all."""
         own = self.cells[cells]  # targets x hidden leaves
         # The raise is spread over the cell's own leaves; a zero leaf can rise but not fall.
         spread = self.leaf_values + (1.0 if sign > 0 else 0.0)
@@ -223,18 +262,68 @@ class SpreadMoves:
         moves[coo.row, coo.col] += coo.data
         moves *= sign
         gain = np.asarray((own.multiply(moves)).sum(axis=1)).ravel() * sign
-        # How much of its value each leaf gives up per unit step; a zero leaf never falls (its
-        # weight is 0 and a profile lowers only leaves with value), so it has nothing to give.
-        worst = np.maximum(-(moves * self.inverse_values).min(axis=1, initial=0.0), 0.0)
-        # The step: as far as the need, and no further than the first leaf reaching zero.
-        wanted = np.where(gain > GAIN, distance / np.where(gain > GAIN, gain, 1.0), 0.0)
-        limit = np.where(worst > 0, 1.0 / np.where(worst > 0, worst, 1.0), np.inf)
-        step = np.minimum(wanted, limit)
-        # Check the point actually reached against every published box (dead boxes included),
-        # not the algebra that built it.
-        residual = np.abs(np.asarray(self.boxes @ moves.T)).max(axis=0, initial=0.0) * step
-        ok = movable & (residual <= RESIDUAL * self.scale) & np.isfinite(step) & (step > 0)
-        return moves, step, ok, gain
+        return moves, gain, movable
+
+    def combine(self, cell: int, need: float, sign: int, rounds: int = 4, width: int = 6) -> float:
+        """How far a combination of moves takes ``cell`` towards ``need``, when its own move
+        alone falls short: the leaves that stop it are given moves of their own, and a small LP
+        over the moves (every leaf kept non-negative) finds the best mix; the point is checked
+        against every published box and leaf, as any other."""
+        value = self.values[cell]
+        distance = sign * (need - value)
+        if not self.usable or distance <= 0:
+            return value
+        columns, gains, _ = self._directions(np.array([cell]), sign)
+        best, raised = value, set()
+        for _ in range(rounds):
+            mix, tight = self._best_mix(columns, gains, distance)
+            if mix is None:
+                return best
+            residual = np.abs(self.boxes @ (columns.T @ mix)).max(initial=0.0)
+            if residual <= RESIDUAL * self.scale and float(gains @ mix) > 0:
+                best = _better(sign, best, value + sign * float(gains @ mix))
+                if sign * (need - best) <= TOLERANCE:
+                    return best
+            # Give the leaves that stop the cell (those the mix drives to zero) moves upwards.
+            fresh = [leaf for leaf in tight if leaf not in raised][:width]
+            if not fresh:
+                return best
+            raised.update(fresh)
+            extra, _, _ = self._directions(self.leaf_cells[fresh], 1)
+            columns = np.vstack([columns, extra])
+            gains = np.concatenate([gains, sign * np.asarray(self.cells[cell] @ extra.T).ravel()])
+        return best
+
+    def _best_mix(self, columns: np.ndarray, gains: np.ndarray, distance: float):
+        """The mix of moves that raises the cell most (up to ``distance``) with every leaf
+        non-negative, by rows added as they are violated; and the leaves it drives to zero."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            danger = np.where(
+                self.leaf_values > 0,
+                -columns.min(axis=0) / self.leaf_values,
+                np.where(columns.min(axis=0) < 0, np.inf, 0.0),
+            )
+        rows = np.argsort(-danger)[:ROWS]
+        bound = 1e3 * max(distance, 1.0)
+        for _ in range(8):
+            result = linprog(
+                -gains,
+                A_ub=np.vstack([-columns[:, rows].T, gains[None, :]]),
+                b_ub=np.concatenate([self.leaf_values[rows], [distance]]),
+                bounds=(-bound, bound),
+                method="highs",
+            )
+            if result.status != 0:
+                return None, []
+            point = self.leaf_values + columns.T @ result.x
+            broken = np.flatnonzero(point < -TOLERANCE * 1e-3)
+            if broken.size == 0:
+                duals = -result.ineqlin.marginals[:-1]
+                order = np.argsort(-duals)
+                tight = [int(rows[i]) for i in order if duals[i] > 0]
+                return result.x, tight
+            rows = np.union1d(rows, broken)
+        return None, []
 
 
 def _chains(dim: Dimension) -> list[list[int]]:
