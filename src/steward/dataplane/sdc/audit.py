@@ -14,6 +14,7 @@ from .rules import DisclosureRules
 from .table import Table
 
 EXACT_AUDIT_LIMIT = 400  # suppressed cells up to which every interval is computed exactly
+LP_BLOCK = 5_000  # hidden cells in a component beyond which an LP per cell is slow (seconds)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ def audit(
     if not exact and cells_hidden.size and (deadline is None or time.monotonic() < deadline):
         # Spread moves certify most cells of a large hidden block in seconds; the LPs take
         # only the cells they leave short.
-        start = reach_by_moves(table, suppressed, cells_hidden, need_hi, need_lo, deadline)
+        sizes = np.bincount(system.labels)[system.labels[sensitive_hidden]]
+        start = reach_by_moves(
+            table, suppressed, cells_hidden, need_hi, need_lo, deadline, sizes > LP_BLOCK
+        )
     bounds = witness_bounds(system, sensitive_hidden, need_hi, need_lo, exact, deadline, start)
     audits = [
         CellAudit(

@@ -21,7 +21,6 @@ a state-sized hidden block takes about a minute. Cells no move certifies go on t
 
 from __future__ import annotations
 
-import itertools
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -39,7 +38,7 @@ WEIGHT_POWERS = (1.5, 2.0, 1.0)
 MAX_MARGINS = 15_000  # the factor is dense: 15,000 published margins take 1.8 GB
 RESIDUAL = 1e-8  # how far a point may leave a published sum, relative to the largest leaf
 GAIN = 1e-6  # a move that raises its target less than this per unit is no move
-CHUNK = 250  # targets whose moves are built together (each needs a dense row per leaf)
+CHUNK_VALUES = 15_000_000  # moves built together hold this many leaf values (120 MB) at most
 THREADS = 2
 ROWS = 400  # leaves in a combination's first LP; any it breaks are added and it is solved again
 
@@ -72,10 +71,13 @@ def reach_by_moves(
     need_hi: np.ndarray,
     need_lo: np.ndarray,
     deadline: float | None = None,
+    combine: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """How high and how low checked spread moves take each cell towards its needs: each of
     `WEIGHT_POWERS` in turn on the cells the ones before left short, then combinations of
-    moves (`SpreadMoves.combine`) for the few still short."""
+    moves (`SpreadMoves.combine`) for those still short where ``combine`` (a mask over
+    ``cells``; default all) allows: a cell that truly fails goes through every combination
+    first, so where an LP is cheap it should go straight to the LP."""
     values = table.flat_values[cells].astype(float)
     reached = {1: values.copy(), -1: values.copy()}
     needs = {1: need_hi, -1: need_lo}
@@ -96,8 +98,9 @@ def reach_by_moves(
             if rows.size:
                 found = moves.reach(cells[rows], needs[sign][rows], sign, deadline)
                 reached[sign][rows] = _better(sign, reached[sign][rows], found)
+    allowed = np.ones(cells.size, dtype=bool) if combine is None else combine
     for sign in (1, -1):
-        for row in short(sign) if first is not None else ():
+        for row in short(sign)[allowed[short(sign)]] if first is not None else ():
             if late():
                 break
             found = first.combine(int(cells[row]), float(needs[sign][row]), sign)
@@ -128,6 +131,7 @@ class SpreadMoves:
         )
         self.shape = table.shape
         self.leaf_cells = leaf_cells[hidden_leaf]
+        self.chunk = int(np.clip(CHUNK_VALUES // max(self.leaf_values.size, 1), 8, 500))
         self.chains = [_chains(dim) for dim in table.dimensions]
         gram = (self.boxes @ sparse.diags(self.weights) @ self.boxes.T).tocsr()
         self.live = gram.diagonal() > 0  # boxes holding a leaf that can give
@@ -170,7 +174,7 @@ class SpreadMoves:
                         cursor = len(queue)
                         break
                     chunk = []
-                    while cursor < len(queue) and len(chunk) < CHUNK:
+                    while cursor < len(queue) and len(chunk) < self.chunk:
                         if short(queue[cursor]):
                             chunk.append(queue[cursor])
                         cursor += 1
@@ -206,17 +210,18 @@ class SpreadMoves:
 
     def _above(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (i, cell): each of ``cells[i]`` itself and every cell whose box holds it."""
+        n, ndim = cells.size, len(self.shape)
         coords = np.unravel_index(cells, self.shape)
-        owners, above = [], []
-        for i in range(cells.size):
-            chains = [self.chains[d][coords[d][i]] for d in range(len(self.shape))]
-            for combo in itertools.product(*chains):
-                owners.append(i)
-                above.append(combo)
-        if not above:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        flat = np.ravel_multi_index(tuple(np.array(above, dtype=np.int64).T), self.shape)
-        return np.array(owners, dtype=np.int64), flat
+        axes = []
+        for d, chains in enumerate(self.chains):
+            shape = [n] + [1] * ndim
+            shape[1 + d] = chains.shape[1]
+            axes.append(chains[coords[d]].reshape(shape))
+        grids = np.broadcast_arrays(*axes)
+        valid = np.logical_and.reduce([grid >= 0 for grid in grids])
+        flat = np.ravel_multi_index(tuple(np.maximum(grid, 0) for grid in grids), self.shape)
+        owners = np.broadcast_to(np.arange(n).reshape([n] + [1] * ndim), flat.shape)
+        return owners[valid], flat[valid]
 
     def point(self, cell: int, need: float, sign: int = 1) -> np.ndarray | None:
         """The whole table (flat, margins included) that the move for ``cell`` reaches: every
@@ -326,15 +331,16 @@ class SpreadMoves:
         return None, []
 
 
-def _chains(dim: Dimension) -> list[list[int]]:
-    """Each code of a dimension with every code above it."""
+def _chains(dim: Dimension) -> np.ndarray:
+    """Each code of a dimension with every code above it, one row per code, -1 padded."""
     chains = []
     for code in range(len(dim.codes)):
         chain = [code]
         while dim.parents[chain[-1]] >= 0:
             chain.append(dim.parents[chain[-1]])
         chains.append(chain)
-    return chains
+    depth = max(len(chain) for chain in chains)
+    return np.array([chain + [-1] * (depth - len(chain)) for chain in chains], dtype=np.int64)
 
 
 def _inverse(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
