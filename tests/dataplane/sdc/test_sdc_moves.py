@@ -13,6 +13,7 @@ from steward.dataplane.sdc import (
     protect,
     table_from_leaf_cells,
 )
+from steward.dataplane.sdc import moves as moves_module
 from steward.dataplane.sdc.moves import SpreadMoves, box_incidence
 from steward.dataplane.sdc.primary import sensitivity
 
@@ -126,3 +127,24 @@ def test_a_large_audit_reaches_the_same_verdict_as_the_exact_one():
     assert not exact.passed and any(c.passed for c in exact.cells)  # both verdicts occur
     for quick, slow in zip(fast.cells, exact.cells, strict=True):
         assert quick.upper is None or slow.upper is None or quick.upper <= slow.upper + 1e-6
+
+
+def test_moves_built_in_worker_processes_reach_what_one_process_reaches(monkeypatch):
+    rng = np.random.default_rng(11)
+    cells = {
+        (f"S{s}", f"G{g}", grp): int(rng.choice([0, 1, 2, 4, 7, 15, 30]))
+        for s in range(10) for g in range(5) for grp in ("x", "y", "z")
+    }  # fmt: skip
+    parents = {f"S{s}": f"D{s % 2}" for s in range(10)} | {"D0": "Total", "D1": "Total"}
+    table = table_from_leaf_cells(cells, ["school", "grade", "group"], {"school": parents})
+    hidden = protect(table, RULES, method="baseline").suppressed
+    moves = SpreadMoves(table, hidden)
+    targets = np.flatnonzero(hidden)
+    need = table.flat_values[targets] + 10.0
+    monkeypatch.setattr(moves_module, "PARALLEL_FROM", 10**9)
+    alone = moves.reach(targets, need, 1)
+    monkeypatch.setattr(moves_module, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(moves_module.threading, "active_count", lambda: 1)
+    shared = moves.reach(targets, need, 1)
+    assert np.allclose(alone, shared)
+    assert (alone > table.flat_values[targets]).any()  # the moves did certify something

@@ -21,8 +21,13 @@ a state-sized hidden block takes about a minute. Cells no move certifies go on t
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 from scipy import linalg, sparse
@@ -38,8 +43,9 @@ WEIGHT_POWERS = (1.5, 2.0, 1.0)
 MAX_MARGINS = 15_000  # the factor is dense: 15,000 published margins take 1.8 GB
 RESIDUAL = 1e-8  # how far a point may leave a published sum, relative to the largest leaf
 GAIN = 1e-6  # a move that raises its target less than this per unit is no move
-CHUNK_VALUES = 15_000_000  # moves built together hold this many leaf values (120 MB) at most
-THREADS = 2
+CHUNK_VALUES = 2_000_000  # leaf values of the moves built together: 16 MB arrays stay in the heap
+PARALLEL_FROM = 5_000  # targets from which moves are built in worker processes
+MAX_WORKERS = 4
 ROWS = 400  # leaves in a combination's first LP; any it breaks are added and it is solved again
 
 
@@ -151,7 +157,7 @@ class SpreadMoves:
 
         The finest cells go first: the point that raises a leaf raises each cell above it too,
         so many margins are certified by their leaves' points without a move of their own.
-        Two chunks are built at once (the products release the interpreter).
+        Many targets are shared among worker processes (`_workers`).
         """
         targets = np.asarray(targets, dtype=np.int64)
         best = self.values[targets].copy()
@@ -166,10 +172,10 @@ class SpreadMoves:
         def short(i: int) -> bool:
             return sign * (need[i] - best[i]) > TOLERANCE
 
-        with ThreadPoolExecutor(THREADS) as pool:
+        with _workers(self, targets.size) as (_, submit, width):
             running: set = set()
             while True:
-                while len(running) < THREADS and cursor < len(queue):
+                while len(running) < width and cursor < len(queue):
                     if deadline is not None and time.monotonic() > deadline:
                         cursor = len(queue)
                         break
@@ -181,7 +187,7 @@ class SpreadMoves:
                     if chunk:
                         rows = np.array(chunk)
                         distance = sign * (need[rows] - best[rows])
-                        running.add(pool.submit(self._reach_chunk, targets[rows], distance, sign))
+                        running.add(submit(targets[rows], distance, sign))
                 if not running:
                     return best
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
@@ -329,6 +335,38 @@ class SpreadMoves:
                 return result.x, tight
             rows = np.union1d(rows, broken)
         return None, []
+
+
+_SHARED: SpreadMoves | None = None  # what forked workers build moves from
+
+
+def _chunk_in_worker(cells: np.ndarray, distance: np.ndarray, sign: int):
+    return _SHARED._reach_chunk(cells, distance, sign)
+
+
+@contextmanager
+def _workers(moves: SpreadMoves, n_targets: int):
+    """Where chunks are built: (executor, submit(cells, distance, sign), chunks in flight).
+
+    NumPy's sparse products hold the interpreter lock, so threads do not share the work; forked
+    processes do, each reading the factor its parent built. Forking is safe only from a
+    process with one thread (a web server's request threads are left alone) and is worth it
+    only for many targets; otherwise one thread builds the chunks.
+    """
+    global _SHARED
+    cores = os.cpu_count() or 1
+    if n_targets < PARALLEL_FROM or cores < 2 or threading.active_count() > 1:
+        with ThreadPoolExecutor(1) as pool:
+            yield pool, partial(pool.submit, moves._reach_chunk), 1
+        return
+    _SHARED = moves
+    try:
+        context = multiprocessing.get_context("fork")
+        workers = min(cores, MAX_WORKERS)
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            yield pool, partial(pool.submit, _chunk_in_worker), 2 * workers
+    finally:
+        _SHARED = None
 
 
 def _chains(dim: Dimension) -> np.ndarray:
