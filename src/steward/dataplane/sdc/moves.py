@@ -255,6 +255,9 @@ class SpreadMoves:
         # not the algebra that built it.
         residual = np.abs(np.asarray(self.boxes @ moves.T)).max(axis=0, initial=0.0) * step
         ok = movable & (residual <= RESIDUAL * self.scale) & np.isfinite(step) & (step > 0)
+        # A leaf at zero has nothing to give: no move may lower it (none does by construction;
+        # this keeps it so whatever the arithmetic).
+        ok &= ~(moves[:, self.leaf_values <= 0] < 0).any(axis=1)
         return moves, step, ok, gain
 
     def _directions(self, cells: np.ndarray, sign: int):
