@@ -33,7 +33,7 @@ import numpy as np
 from scipy import linalg, sparse
 from scipy.optimize import linprog
 
-from .attacker import TOLERANCE
+from .attacker import TOLERANCE, _better
 from .table import Dimension, Table
 
 # The weight of a leaf is its value to these powers, tried in turn on the cells still short: on
@@ -112,10 +112,6 @@ def reach_by_moves(
             found = first.combine(int(cells[row]), float(needs[sign][row]), sign)
             reached[sign][row] = _better(sign, reached[sign][row], found)
     return reached[1], reached[-1]
-
-
-def _better(sign: int, current, found):
-    return np.maximum(current, found) if sign > 0 else np.minimum(current, found)
 
 
 class SpreadMoves:
