@@ -14,7 +14,7 @@ from steward.dataplane.sdc import (
     table_from_leaf_cells,
 )
 from steward.dataplane.sdc import moves as moves_module
-from steward.dataplane.sdc.moves import SpreadMoves, box_incidence
+from steward.dataplane.sdc.moves import SpreadMoves, box_incidence, leaf_groups
 from steward.dataplane.sdc.primary import sensitivity
 
 RULES = DisclosureRules()
@@ -92,6 +92,44 @@ def test_the_point_a_move_reaches_keeps_every_published_cell_and_no_cell_below_z
         assert point[cell] > values[cell]
         # The point is a table: its margins are the sums of its leaves.
         assert np.abs(table.relations @ point).max() <= 1e-7
+
+
+@PROPERTY
+@given(tables_with_hidden_cells())
+def test_a_move_kept_inside_a_group_of_leaves_keeps_every_published_cell(case):
+    table, hidden = case
+    incidence = box_incidence(table)
+    groups = leaf_groups(table, incidence[1])
+    if groups is None:
+        return
+    values = table.flat_values
+    exact = {cell: (lo, hi) for cell, lo, hi in feasible_intervals(table, hidden)}
+    for group in np.unique(groups):
+        block = SpreadMoves(table, hidden, block=groups == group, incidence=incidence)
+        # A cell with no leaf in the group keeps its value: the move stays inside.
+        untouched = np.asarray(incidence[0][:, groups == group].sum(axis=1)).ravel() == 0
+        for cell in np.flatnonzero(hidden):
+            point = block.point(int(cell), values[cell] + 10.0)
+            if point is None:
+                continue
+            assert np.allclose(point[untouched], values[untouched], atol=1e-9)
+            assert np.allclose(point[~hidden], values[~hidden], atol=1e-7)
+            assert point.min() >= -1e-7
+            assert np.abs(table.relations @ point).max() <= 1e-7
+            hi = exact[int(cell)][1]
+            assert point[cell] <= (np.inf if hi is None else hi) + 1e-6
+
+
+def test_leaves_are_grouped_by_the_level_just_below_the_total():
+    cells = {(f"S{s}", g): 5 for s in range(6) for g in ("3", "4")}
+    parents = {f"S{s}": f"D{s // 2}" for s in range(6)} | {f"D{d}": "State" for d in range(3)}
+    table = table_from_leaf_cells(cells, ["school", "grade"], {"school": parents})
+    _, leaf_cells = box_incidence(table)
+    groups = leaf_groups(table, leaf_cells)
+    district = {table.cell_codes(int(c))[0]: g for c, g in zip(leaf_cells, groups, strict=True)}
+    assert district["S0"] == district["S1"] != district["S2"] == district["S3"] != district["S4"]
+    flat = table_from_leaf_cells(cells, ["school", "grade"])  # no level between total and leaves
+    assert leaf_groups(flat, box_incidence(flat)[1]) is None
 
 
 def test_a_small_cell_beside_a_published_total_cannot_move_but_its_protection_can():

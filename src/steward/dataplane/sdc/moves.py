@@ -94,11 +94,23 @@ def reach_by_moves(
     def late() -> bool:
         return deadline is not None and time.monotonic() > deadline
 
+    incidence = box_incidence(table)
+    groups = leaf_groups(table, incidence[1])
+    if groups is not None and not late():
+        # Moves kept inside each group of leaves (a district, say) are found many times faster
+        # and certify much; the moves over the whole table take what they leave.
+        for group in np.unique(groups):
+            block = SpreadMoves(table, suppressed, WEIGHT_POWERS[0], groups == group, incidence)
+            for sign in (1, -1):
+                rows = short(sign)
+                if rows.size and not late():
+                    found = block.reach(cells[rows], needs[sign][rows], sign, deadline)
+                    reached[sign][rows] = _better(sign, reached[sign][rows], found)
     first = None
     for power in WEIGHT_POWERS:
         if late() or not (short(1).size or short(-1).size):
             break
-        moves = SpreadMoves(table, suppressed, power)
+        moves = SpreadMoves(table, suppressed, power, incidence=incidence)
         first = first or moves
         for sign, rows in ((1, short(1)), (-1, short(-1))):
             if rows.size:
@@ -115,33 +127,59 @@ def reach_by_moves(
 
 
 class SpreadMoves:
-    """The hidden leaves, the published boxes over them, and the factor that builds moves."""
+    """The hidden leaves, the published boxes over them, and the factor that builds moves.
 
-    def __init__(self, table: Table, suppressed: np.ndarray, power: float = WEIGHT_POWERS[0]):
-        incidence, leaf_cells = box_incidence(table)
+    Only leaves with a value give way (a leaf at zero has weight 0): a move is dense over those
+    ("mobile") leaves and touches a leaf at zero only where it is the target's own. A ``block``
+    (a mask over the leaves, in `box_incidence` order) keeps every move inside it: smaller
+    moves, found much faster, that certify what they can; ``incidence`` is `box_incidence`'s
+    result when the caller has it already.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        suppressed: np.ndarray,
+        power: float = WEIGHT_POWERS[0],
+        block: np.ndarray | None = None,
+        incidence: tuple[sparse.csr_matrix, np.ndarray] | None = None,
+    ):
+        incidence, leaf_cells = incidence or box_incidence(table)
         values = table.flat_values.astype(float)
         hidden_leaf = suppressed[leaf_cells]
-        self.cells = incidence[:, hidden_leaf].tocsr()  # every cell's hidden leaves
-        self.leaf_values = values[leaf_cells][hidden_leaf]
+        # The cells whose hidden leaves all lie in the block: only those get moves of their own.
+        within = hidden_leaf if block is None else hidden_leaf & block
+        self.cells = incidence[:, within].tocsr()  # every cell's hidden leaves (in the block)
+        own = np.diff(self.cells.indptr)
+        if block is None:
+            self.whole = own > 0
+        else:
+            self.whole = (own > 0) & (own == incidence @ hidden_leaf.astype(float))
+        self.leaf_values = values[leaf_cells][within]
         self.values = values
         self.scale = max(float(np.abs(self.leaf_values).max(initial=0.0)), 1.0)
+        self.shape = table.shape
+        self.leaf_cells = leaf_cells[within]
+        self.chains = [_chains(dim) for dim in table.dimensions]
         published = self.cells[~suppressed]
         self.boxes = published[np.diff(published.indptr) > 0].tocsr()
-        self.weights = np.maximum(self.leaf_values, 0.0) ** power
-        self.inverse_values = np.where(
-            self.leaf_values > 0, 1.0 / np.maximum(self.leaf_values, 1e-300), 0.0
-        )
-        self.shape = table.shape
-        self.leaf_cells = leaf_cells[hidden_leaf]
-        self.chunk = int(np.clip(CHUNK_VALUES // max(self.leaf_values.size, 1), 8, 500))
-        self.chains = [_chains(dim) for dim in table.dimensions]
-        gram = (self.boxes @ sparse.diags(self.weights) @ self.boxes.T).tocsr()
+        self.mobile = np.flatnonzero(self.leaf_values > 0)
+        self.fixed = np.flatnonzero(self.leaf_values <= 0)
+        self.weights = self.leaf_values[self.mobile] ** power
+        self.inverse_values = 1.0 / self.leaf_values[self.mobile]
+        self.cells_mobile = self.cells[:, self.mobile].tocsr()
+        self.cells_fixed = self.cells[:, self.fixed].tocsr()
+        self.boxes_mobile = self.boxes[:, self.mobile].tocsr()
+        self.boxes_fixed = self.boxes[:, self.fixed].tocsr()
+        self.chunk = int(np.clip(CHUNK_VALUES // max(self.mobile.size, 1), 8, 500))
+        gram = (self.boxes_mobile @ sparse.diags(self.weights) @ self.boxes_mobile.T).tocsr()
         self.live = gram.diagonal() > 0  # boxes holding a leaf that can give
         self.usable = 0 < self.live.sum() <= MAX_MARGINS
         if self.usable:
             live = np.flatnonzero(self.live)
             kept, self.inverse = _inverse(gram[live][:, live].toarray())
             self.live_boxes = self.boxes[live[kept]].tocsr()
+            self.live_mobile = self.boxes_mobile[live[kept]].tocsr()
             self.usable = self.inverse is not None
 
     def reach(
@@ -153,7 +191,9 @@ class SpreadMoves:
 
         The finest cells go first: the point that raises a leaf raises each cell above it too,
         so many margins are certified by their leaves' points without a move of their own.
-        Many targets are shared among worker processes (`_workers`).
+        Only cells whose hidden leaves all lie in the block get moves; any target is credited
+        with the points of the others. Many targets are shared among worker processes
+        (`_workers`).
         """
         targets = np.asarray(targets, dtype=np.int64)
         best = self.values[targets].copy()
@@ -162,13 +202,14 @@ class SpreadMoves:
         position = np.full(self.values.size, -1, dtype=np.int64)
         position[targets] = np.arange(targets.size)
         sizes = np.diff(self.cells.indptr)[targets]
-        queue = [int(i) for i in np.argsort(sizes, kind="stable")]
+        order = np.argsort(sizes, kind="stable")
+        queue = order[self.whole[targets[order]]].tolist()
         cursor = 0
 
         def short(i: int) -> bool:
             return sign * (need[i] - best[i]) > TOLERANCE
 
-        with _workers(self, targets.size) as (_, submit, width):
+        with _workers(self, len(queue)) as (_, submit, width):
             running: set = set()
             while True:
                 while len(running) < width and cursor < len(queue):
@@ -201,13 +242,16 @@ class SpreadMoves:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each cell's move, and the value it reaches at the cell and at every cell above it:
         (cells, values reached), the cells above included."""
-        moves, step, ok, _ = self._moves(cells, distance, sign)
-        moves = moves[ok] * step[ok, None]
+        mobile, fixed, step, ok, _ = self._moves(cells, distance, sign)
+        mobile = mobile[ok] * step[ok, None]
+        fixed = sparse.diags(step[ok]) @ fixed[ok]
         owners, above = self._above(cells[ok])
-        boxes = self.cells[above].tocoo()
+        boxes = self.cells_mobile[above].tocoo()
         change = np.bincount(
-            boxes.row, weights=moves[owners[boxes.row], boxes.col], minlength=above.size
+            boxes.row, weights=mobile[owners[boxes.row], boxes.col], minlength=above.size
         )
+        at_zero = self.cells_fixed[above].multiply(fixed[owners]).sum(axis=1)
+        change = change + np.asarray(at_zero).ravel()
         return above, self.values[above] + change
 
     def _above(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,34 +275,37 @@ class SpreadMoves:
         distance = np.array([sign * (need - self.values[cell])])
         if not self.usable or distance[0] <= 0:
             return None
-        moves, step, ok, _ = self._moves(np.array([cell]), distance, sign)
+        mobile, fixed, step, ok, _ = self._moves(np.array([cell]), distance, sign)
         if not ok[0]:
             return None
-        return self.values + self.cells @ (step[0] * moves[0])
+        change = self.cells_mobile @ mobile[0] + self.cells_fixed @ fixed[0].toarray().ravel()
+        return self.values + step[0] * change
 
     def _moves(self, cells: np.ndarray, distance: np.ndarray, sign: int):
-        """Each target's move over the hidden leaves, the step it can take towards ``distance``,
-        whether that step is checked, and the target's gain per unit step."""
-        moves, gain, movable = self._directions(cells, sign)
-        # How much of its value each leaf gives up per unit step; a zero leaf never falls (its
-        # weight is 0 and a profile lowers only leaves with value), so it has nothing to give.
-        worst = np.maximum(-(moves * self.inverse_values).min(axis=1, initial=0.0), 0.0)
+        """Each target's move (its part over the mobile leaves, dense, and over the leaves at
+        zero, sparse), the step it can take towards ``distance``, whether that step is checked,
+        and the target's gain per unit step."""
+        mobile, fixed, gain, movable = self._directions(cells, sign)
+        # How much of its value each leaf gives up per unit step; a leaf at zero never falls.
+        worst = np.maximum(-(mobile * self.inverse_values).min(axis=1, initial=0.0), 0.0)
         # The step: as far as the need, and no further than the first leaf reaching zero.
         wanted = np.where(gain > GAIN, distance / np.where(gain > GAIN, gain, 1.0), 0.0)
         limit = np.where(worst > 0, 1.0 / np.where(worst > 0, worst, 1.0), np.inf)
         step = np.minimum(wanted, limit)
         # Check the point actually reached against every published box (dead boxes included),
         # not the algebra that built it.
-        residual = np.abs(np.asarray(self.boxes @ moves.T)).max(axis=0, initial=0.0) * step
+        sums = self.boxes_mobile @ mobile.T + (self.boxes_fixed @ fixed.T).toarray()
+        residual = np.abs(sums).max(axis=0, initial=0.0) * step
         ok = movable & (residual <= RESIDUAL * self.scale) & np.isfinite(step) & (step > 0)
-        # A leaf at zero has nothing to give: no move may lower it (none does by construction;
-        # this keeps it so whatever the arithmetic).
-        ok &= ~(moves[:, self.leaf_values <= 0] < 0).any(axis=1)
-        return moves, step, ok, gain
+        # No move may lower a leaf at zero (none does by construction; this keeps it so).
+        lowered = fixed.tocoo()
+        ok[lowered.row[lowered.data < 0]] = False
+        return mobile, fixed, step, ok, gain
 
     def _directions(self, cells: np.ndarray, sign: int):
-        """Each cell's move (sign applied) for a unit of raise spread over its own leaves, its
-        gain at the cell, and whether it has leaves to move at all."""
+        """Each cell's move (sign applied) for a unit of raise spread over its own leaves, as
+        parts over the mobile leaves (dense) and the leaves at zero (sparse); its gain at the
+        cell; and whether it has leaves to move at all."""
         own = self.cells[cells]  # targets x hidden leaves
         # The raise is spread over the cell's own leaves; a zero leaf can rise but not fall.
         spread = self.leaf_values + (1.0 if sign > 0 else 0.0)
@@ -267,12 +314,23 @@ class SpreadMoves:
         movable = mass > 0
         profile = sparse.diags(np.where(movable, 1.0 / np.where(movable, mass, 1.0), 0.0)) @ profile
         potential = (profile @ self.live_boxes.T) @ self.inverse  # targets x live boxes
-        moves = np.asarray(-(potential @ self.live_boxes) * self.weights)
-        coo = profile.tocoo()
-        moves[coo.row, coo.col] += coo.data
-        moves *= sign
-        gain = np.asarray((own.multiply(moves)).sum(axis=1)).ravel() * sign
-        return moves, gain, movable
+        mobile = np.asarray(-(potential @ self.live_mobile) * self.weights)
+        coo = profile[:, self.mobile].tocoo()
+        mobile[coo.row, coo.col] += coo.data
+        mobile *= sign
+        fixed = (profile[:, self.fixed] * sign).tocsr()
+        gain = sign * (
+            np.asarray(self.cells_mobile[cells].multiply(mobile).sum(axis=1)).ravel()
+            + np.asarray(fixed.sum(axis=1)).ravel()
+        )
+        return mobile, fixed, gain, movable
+
+    def _dense(self, mobile: np.ndarray, fixed: sparse.csr_matrix) -> np.ndarray:
+        """Moves over every hidden leaf, one row each."""
+        full = np.zeros((mobile.shape[0], self.leaf_values.size))
+        full[:, self.mobile] = mobile
+        full[:, self.fixed] = fixed.toarray()
+        return full
 
     def combine(self, cell: int, need: float, sign: int, rounds: int = 4, width: int = 6) -> float:
         """How far a combination of moves takes ``cell`` towards ``need``, when its own move
@@ -283,7 +341,8 @@ class SpreadMoves:
         distance = sign * (need - value)
         if not self.usable or distance <= 0:
             return value
-        columns, gains, _ = self._directions(np.array([cell]), sign)
+        mobile, fixed, gains, _ = self._directions(np.array([cell]), sign)
+        columns = self._dense(mobile, fixed)
         best, raised = value, set()
         for _ in range(rounds):
             mix, tight = self._best_mix(columns, gains, distance)
@@ -299,7 +358,8 @@ class SpreadMoves:
             if not fresh:
                 return best
             raised.update(fresh)
-            extra, _, _ = self._directions(self.leaf_cells[fresh], 1)
+            mobile, fixed, _, _ = self._directions(self.leaf_cells[fresh], 1)
+            extra = self._dense(mobile, fixed)
             columns = np.vstack([columns, extra])
             gains = np.concatenate([gains, sign * np.asarray(self.cells[cell] @ extra.T).ravel()])
         return best
@@ -368,6 +428,27 @@ def _workers(moves: SpreadMoves, n_targets: int):
         _SHARED = None
 
 
+def leaf_groups(table: Table, leaf_cells: np.ndarray) -> np.ndarray | None:
+    """Each leaf's group (in `box_incidence` order): its code just below the total in the
+    dimension with the most such codes that has a level between total and leaves (state >
+    district > school: the district). None when no dimension has such a level."""
+    best = None
+    for d, dim in enumerate(table.dimensions):
+        parents = np.asarray(dim.parents)
+        top = np.flatnonzero(parents >= 0)
+        top = top[parents[parents[top]] < 0]  # children of the total
+        if top.size >= 2 and not dim.is_leaf[top].all() and (best is None or top.size > best[1]):
+            best = (d, top.size)
+    if best is None:
+        return None
+    d = best[0]
+    chains = _chains(table.dimensions[d])
+    depth = (chains >= 0).sum(axis=1)
+    # A code's ancestor just below the total: two places before the end of its chain.
+    group_of = chains[np.arange(chains.shape[0]), np.maximum(depth - 2, 0)]
+    return group_of[np.unravel_index(leaf_cells, table.shape)[d]]
+
+
 def _chains(dim: Dimension) -> np.ndarray:
     """Each code of a dimension with every code above it, one row per code, -1 padded."""
     chains = []
@@ -381,18 +462,32 @@ def _chains(dim: Dimension) -> np.ndarray:
 
 
 def _inverse(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Independent boxes and the inverse of their Gram matrix.
+    """Independent boxes and the inverse of their Gram matrix (``gram`` is overwritten).
 
     Published boxes repeat one another (a grand total is the sum of its rows when all are
     published); a pivoted Cholesky factorisation keeps a largest independent set, which fixes
     the same tables, and inverts its Gram matrix. What rounding leaves is caught by the
-    residual check of each move.
+    residual check of each move. The matrix is symmetric, so its transpose (Fortran order) is
+    handed to LAPACK: no copy of a matrix that may take a gigabyte.
     """
-    factor, pivots, rank, info = linalg.lapack.dpstrf(gram, lower=1)
+    factor, pivots, rank, info = linalg.lapack.dpstrf(gram.T, lower=1, overwrite_a=1)
     if info < 0 or rank == 0:
         return np.zeros(0, dtype=int), None
     kept = pivots[:rank] - 1
-    inverse, info = linalg.lapack.dpotri(np.tril(factor[:rank, :rank]), lower=1)
+    factor = factor if rank == factor.shape[0] else np.asfortranarray(factor[:rank, :rank])
+    inverse, info = linalg.lapack.dpotri(factor, lower=1, overwrite_c=1)
     if info != 0:
         return kept, None
-    return kept, np.tril(inverse) + np.tril(inverse, -1).T
+    return kept, _symmetric(inverse).T  # C order, as sparse products want it
+
+
+def _symmetric(lower: np.ndarray, tile: int = 1024) -> np.ndarray:
+    """The symmetric matrix whose lower triangle is ``lower``'s, written in place a stripe at
+    a time (np.tril over the whole matrix takes seconds and two copies)."""
+    n = lower.shape[0]
+    for i in range(0, n, tile):
+        j = min(i + tile, n)
+        diagonal = lower[i:j, i:j]
+        lower[i:j, i:j] = np.tril(diagonal) + np.tril(diagonal, -1).T
+        lower[i:j, j:] = lower[j:, i:j].T
+    return lower
