@@ -13,7 +13,6 @@ from steward.dataplane.sdc import (
     protect,
     table_from_leaf_cells,
 )
-from steward.dataplane.sdc import moves as moves_module
 from steward.dataplane.sdc.moves import SpreadMoves, box_incidence, leaf_groups
 from steward.dataplane.sdc.primary import sensitivity
 
@@ -167,7 +166,9 @@ def test_a_large_audit_reaches_the_same_verdict_as_the_exact_one():
         assert quick.upper is None or slow.upper is None or quick.upper <= slow.upper + 1e-6
 
 
-def test_moves_built_in_worker_processes_reach_what_one_process_reaches(monkeypatch):
+def test_the_factor_built_group_by_group_gives_the_moves_of_the_whole_one():
+    # 10 schools in 2 districts: the published district and total margins span schools, the
+    # rest lie inside one district; both factors must give the same moves and reach.
     rng = np.random.default_rng(11)
     cells = {
         (f"S{s}", f"G{g}", grp): int(rng.choice([0, 1, 2, 4, 7, 15, 30]))
@@ -176,13 +177,20 @@ def test_moves_built_in_worker_processes_reach_what_one_process_reaches(monkeypa
     parents = {f"S{s}": f"D{s % 2}" for s in range(10)} | {"D0": "Total", "D1": "Total"}
     table = table_from_leaf_cells(cells, ["school", "grade", "group"], {"school": parents})
     hidden = protect(table, RULES, method="baseline").suppressed
-    moves = SpreadMoves(table, hidden)
+    incidence = box_incidence(table)
+    whole = SpreadMoves(table, hidden, incidence=incidence)
+    grouped = SpreadMoves(
+        table, hidden, incidence=incidence, groups=leaf_groups(table, incidence[1])
+    )
+    assert type(grouped.solver).__name__ == "_GroupedInverse"
+    assert grouped.solver.schur_inverse.shape[0] > 0  # some boxes do span the districts
     targets = np.flatnonzero(hidden)
     need = table.flat_values[targets] + 10.0
-    monkeypatch.setattr(moves_module, "PARALLEL_FROM", 10**9)
-    alone = moves.reach(targets, need, 1)
-    monkeypatch.setattr(moves_module, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(moves_module.threading, "active_count", lambda: 1)
-    shared = moves.reach(targets, need, 1)
-    assert np.allclose(alone, shared)
-    assert (alone > table.flat_values[targets]).any()  # the moves did certify something
+    up = whole.reach(targets, need, 1)
+    assert np.allclose(grouped.reach(targets, need, 1), up)
+    assert (up > table.flat_values[targets]).any()  # the moves did certify something
+    for cell in targets[:20]:
+        far = table.flat_values[cell] + 10.0
+        a, b = whole.point(int(cell), far), grouped.point(int(cell), far)
+        assert (a is None) == (b is None)
+        assert a is None or np.allclose(a, b, atol=1e-8)

@@ -21,13 +21,7 @@ a state-sized hidden block takes about a minute. Cells no move certifies go on t
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from contextlib import contextmanager
-from functools import partial
 
 import numpy as np
 from scipy import linalg, sparse
@@ -41,11 +35,10 @@ from .table import Dimension, Table
 # it leaves, 2 certifies 43 % and 1 another share (docs/performance.md).
 WEIGHT_POWERS = (1.5, 2.0, 1.0)
 MAX_MARGINS = 15_000  # the factor is dense: 15,000 published margins take 1.8 GB
+MAX_SPANNING = 4_000  # boxes spanning groups of leaves beyond which one dense factor is built
 RESIDUAL = 1e-8  # how far a point may leave a published sum, relative to the largest leaf
 GAIN = 1e-6  # a move that raises its target less than this per unit is no move
 CHUNK_VALUES = 2_000_000  # leaf values of the moves built together: 16 MB arrays stay in the heap
-PARALLEL_FROM = 5_000  # targets from which moves are built in worker processes
-MAX_WORKERS = 4
 ROWS = 400  # leaves in a combination's first LP; any it breaks are added and it is solved again
 
 
@@ -110,7 +103,7 @@ def reach_by_moves(
     for power in WEIGHT_POWERS:
         if late() or not (short(1).size or short(-1).size):
             break
-        moves = SpreadMoves(table, suppressed, power, incidence=incidence)
+        moves = SpreadMoves(table, suppressed, power, incidence=incidence, groups=groups)
         first = first or moves
         for sign, rows in ((1, short(1)), (-1, short(-1))):
             if rows.size:
@@ -133,7 +126,8 @@ class SpreadMoves:
     ("mobile") leaves and touches a leaf at zero only where it is the target's own. A ``block``
     (a mask over the leaves, in `box_incidence` order) keeps every move inside it: smaller
     moves, found much faster, that certify what they can; ``incidence`` is `box_incidence`'s
-    result when the caller has it already.
+    result when the caller has it already. ``groups`` (`leaf_groups`) lets the factor be
+    built group by group (`_GroupedInverse`).
     """
 
     def __init__(
@@ -143,6 +137,7 @@ class SpreadMoves:
         power: float = WEIGHT_POWERS[0],
         block: np.ndarray | None = None,
         incidence: tuple[sparse.csr_matrix, np.ndarray] | None = None,
+        groups: np.ndarray | None = None,
     ):
         incidence, leaf_cells = incidence or box_incidence(table)
         values = table.flat_values.astype(float)
@@ -174,13 +169,18 @@ class SpreadMoves:
         self.chunk = int(np.clip(CHUNK_VALUES // max(self.mobile.size, 1), 8, 500))
         gram = (self.boxes_mobile @ sparse.diags(self.weights) @ self.boxes_mobile.T).tocsr()
         self.live = gram.diagonal() > 0  # boxes holding a leaf that can give
-        self.usable = 0 < self.live.sum() <= MAX_MARGINS
+        live = np.flatnonzero(self.live)
+        gram = gram[live][:, live].tocsr()
+        self.solver = None
+        if groups is not None and block is None and live.size:
+            box_groups = _box_groups(self.boxes_mobile[live], groups[within][self.mobile])
+            self.solver = _GroupedInverse.build(gram, box_groups)
+        if self.solver is None and 0 < live.size <= MAX_MARGINS:
+            self.solver = _DenseInverse.build(gram)
+        self.usable = self.solver is not None
         if self.usable:
-            live = np.flatnonzero(self.live)
-            kept, self.inverse = _inverse(gram[live][:, live].toarray())
-            self.live_boxes = self.boxes[live[kept]].tocsr()
-            self.live_mobile = self.boxes_mobile[live[kept]].tocsr()
-            self.usable = self.inverse is not None
+            self.live_boxes = self.boxes[live[self.solver.kept]].T.tocsr()  # leaves x boxes
+            self.live_mobile = self.boxes_mobile[live[self.solver.kept]].tocsr()
 
     def reach(
         self, targets: np.ndarray, need: np.ndarray, sign: int, deadline: float | None = None
@@ -192,8 +192,7 @@ class SpreadMoves:
         The finest cells go first: the point that raises a leaf raises each cell above it too,
         so many margins are certified by their leaves' points without a move of their own.
         Only cells whose hidden leaves all lie in the block get moves; any target is credited
-        with the points of the others. Many targets are shared among worker processes
-        (`_workers`).
+        with the points of the others.
         """
         targets = np.asarray(targets, dtype=np.int64)
         best = self.values[targets].copy()
@@ -204,48 +203,45 @@ class SpreadMoves:
         sizes = np.diff(self.cells.indptr)[targets]
         order = np.argsort(sizes, kind="stable")
         queue = order[self.whole[targets[order]]].tolist()
-        cursor = 0
 
         def short(i: int) -> bool:
             return sign * (need[i] - best[i]) > TOLERANCE
 
-        with _workers(self, len(queue)) as (_, submit, width):
-            running: set = set()
-            while True:
-                while len(running) < width and cursor < len(queue):
-                    if deadline is not None and time.monotonic() > deadline:
-                        cursor = len(queue)
-                        break
-                    chunk = []
-                    while cursor < len(queue) and len(chunk) < self.chunk:
-                        if short(queue[cursor]):
-                            chunk.append(queue[cursor])
-                        cursor += 1
-                    if chunk:
-                        rows = np.array(chunk)
-                        distance = sign * (need[rows] - best[rows])
-                        running.add(submit(targets[rows], distance, sign))
-                if not running:
-                    return best
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    cells, reached = future.result()
-                    rows = position[cells]
-                    keep = rows >= 0
-                    rows, reached = rows[keep], reached[keep]
-                    better = sign * (reached - best[rows]) > 0
-                    # A cell may appear twice (its own move, a leaf's): np.maximum.at keeps both.
-                    (np.maximum if sign > 0 else np.minimum).at(best, rows[better], reached[better])
+        cursor = 0
+        while cursor < len(queue):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            chunk = []
+            while cursor < len(queue) and len(chunk) < self.chunk:
+                if short(queue[cursor]):
+                    chunk.append(queue[cursor])
+                cursor += 1
+            if not chunk:
+                continue
+            rows = np.array(chunk)
+            wanted = np.zeros(self.values.size, dtype=bool)
+            wanted[targets[sign * (need - best) > TOLERANCE]] = True
+            cells, reached = self._reach_chunk(
+                targets[rows], sign * (need[rows] - best[rows]), sign, wanted
+            )
+            rows = position[cells]
+            better = sign * (reached - best[rows]) > 0
+            # A cell may appear twice (its own move, a leaf's): np.maximum.at keeps both.
+            (np.maximum if sign > 0 else np.minimum).at(best, rows[better], reached[better])
+        return best
 
     def _reach_chunk(
-        self, cells: np.ndarray, distance: np.ndarray, sign: int
+        self, cells: np.ndarray, distance: np.ndarray, sign: int, wanted: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each cell's move, and the value it reaches at the cell and at every cell above it:
-        (cells, values reached), the cells above included."""
+        """Each cell's move, and the value it reaches at the cell and at every cell above it
+        that is ``wanted`` (a mask over all cells): (cells, values reached)."""
         mobile, fixed, step, ok, _ = self._moves(cells, distance, sign)
         mobile = mobile[ok] * step[ok, None]
         fixed = sparse.diags(step[ok]) @ fixed[ok]
         owners, above = self._above(cells[ok])
+        # A margin's box may hold most of the table: only the targets still short are summed.
+        keep = wanted[above]
+        owners, above = owners[keep], above[keep]
         boxes = self.cells_mobile[above].tocoo()
         change = np.bincount(
             boxes.row, weights=mobile[owners[boxes.row], boxes.col], minlength=above.size
@@ -313,16 +309,17 @@ class SpreadMoves:
         mass = np.asarray(profile.sum(axis=1)).ravel()
         movable = mass > 0
         profile = sparse.diags(np.where(movable, 1.0 / np.where(movable, mass, 1.0), 0.0)) @ profile
-        potential = (profile @ self.live_boxes.T) @ self.inverse  # targets x live boxes
+        potential = self.solver.apply(profile @ self.live_boxes)  # targets x live boxes
         mobile = np.asarray(-(potential @ self.live_mobile) * self.weights)
         coo = profile[:, self.mobile].tocoo()
         mobile[coo.row, coo.col] += coo.data
         mobile *= sign
         fixed = (profile[:, self.fixed] * sign).tocsr()
-        gain = sign * (
-            np.asarray(self.cells_mobile[cells].multiply(mobile).sum(axis=1)).ravel()
-            + np.asarray(fixed.sum(axis=1)).ravel()
+        own_mobile = self.cells_mobile[cells].tocoo()
+        at_own = np.bincount(
+            own_mobile.row, weights=mobile[own_mobile.row, own_mobile.col], minlength=cells.size
         )
+        gain = sign * (at_own + np.asarray(fixed.sum(axis=1)).ravel())
         return mobile, fixed, gain, movable
 
     def _dense(self, mobile: np.ndarray, fixed: sparse.csr_matrix) -> np.ndarray:
@@ -396,38 +393,6 @@ class SpreadMoves:
         return None, []
 
 
-_SHARED: SpreadMoves | None = None  # what forked workers build moves from
-
-
-def _chunk_in_worker(cells: np.ndarray, distance: np.ndarray, sign: int):
-    return _SHARED._reach_chunk(cells, distance, sign)
-
-
-@contextmanager
-def _workers(moves: SpreadMoves, n_targets: int):
-    """Where chunks are built: (executor, submit(cells, distance, sign), chunks in flight).
-
-    NumPy's sparse products hold the interpreter lock, so threads do not share the work; forked
-    processes do, each reading the factor its parent built. Forking is safe only from a
-    process with one thread (a web server's request threads are left alone) and is worth it
-    only for many targets; otherwise one thread builds the chunks.
-    """
-    global _SHARED
-    cores = os.cpu_count() or 1
-    if n_targets < PARALLEL_FROM or cores < 2 or threading.active_count() > 1:
-        with ThreadPoolExecutor(1) as pool:
-            yield pool, partial(pool.submit, moves._reach_chunk), 1
-        return
-    _SHARED = moves
-    try:
-        context = multiprocessing.get_context("fork")
-        workers = min(cores, MAX_WORKERS)
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield pool, partial(pool.submit, _chunk_in_worker), 2 * workers
-    finally:
-        _SHARED = None
-
-
 def leaf_groups(table: Table, leaf_cells: np.ndarray) -> np.ndarray | None:
     """Each leaf's group (in `box_incidence` order): its code just below the total in the
     dimension with the most such codes that has a level between total and leaves (state >
@@ -461,16 +426,102 @@ def _chains(dim: Dimension) -> np.ndarray:
     return np.array([chain + [-1] * (depth - len(chain)) for chain in chains], dtype=np.int64)
 
 
-def _inverse(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+class _DenseInverse:
+    """The inverse of the whole Gram matrix of the live boxes: ``kept`` (independent boxes)
+    and ``apply(r)``, ``r`` times the inverse, ``r`` over the kept boxes."""
+
+    def __init__(self, kept: np.ndarray, inverse: np.ndarray):
+        self.kept, self.inverse = kept, inverse
+
+    @classmethod
+    def build(cls, gram: sparse.csr_matrix) -> _DenseInverse | None:
+        kept, inverse = _inverse(gram.toarray())
+        return None if inverse is None else cls(kept, inverse)
+
+    def apply(self, r: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(r @ self.inverse)
+
+
+class _GroupedInverse:
+    """The same inverse built group by group: a box inside one group of leaves (a district)
+    meets only boxes of its group and the few that span groups (the state's margins), so the
+    Gram matrix is block diagonal but for those. Each block is factored on its own and the
+    spanning boxes through their Schur complement; a state-sized factor then takes a second,
+    where the whole matrix takes ten.
+
+    With blocks ``D`` (inverse ``Di``), spanning part ``C``, ``E = Di C`` and the Schur
+    complement ``Z = S - C' E``, a row ``r = [rb, rs]`` times the inverse is
+    ``[rb Di - v E', v]`` with ``v = (rs - rb E) Z^-1``.
+    """
+
+    def __init__(self, kept, n_blocks, block_inverse, spread, schur_inverse):
+        self.kept, self.n_blocks = kept, n_blocks
+        self.block_inverse, self.spread, self.schur_inverse = block_inverse, spread, schur_inverse
+
+    @classmethod
+    def build(cls, gram: sparse.csr_matrix, box_groups: np.ndarray) -> _GroupedInverse | None:
+        spanning = np.flatnonzero(box_groups < 0)
+        if spanning.size > MAX_SPANNING or np.unique(box_groups[box_groups >= 0]).size < 2:
+            return None
+        inside, inverses = [], []
+        for group in np.unique(box_groups[box_groups >= 0]):
+            boxes = np.flatnonzero(box_groups == group)
+            if boxes.size > MAX_MARGINS:
+                return None
+            kept, inverse = _inverse(gram[boxes][:, boxes].toarray())
+            if inverse is None:
+                return None
+            inside.append(boxes[kept])
+            inverses.append(inverse)
+        inside = np.concatenate(inside)
+        block_inverse = sparse.block_diag(inverses, format="csr")
+        coupling = gram[inside][:, spanning].toarray()
+        spread = np.asarray(block_inverse @ coupling)
+        schur = gram[spanning][:, spanning].toarray() - coupling.T @ spread
+        # What the blocks leave of a spanning box may be rounding only (a state margin that is
+        # the sum of district margins): it is judged against the whole matrix, not itself.
+        tolerance = gram.shape[0] * np.finfo(float).eps * gram.diagonal().max()
+        kept, schur_inverse = (
+            _inverse((schur + schur.T) / 2, tolerance) if spanning.size else ([], None)
+        )
+        if spanning.size and schur_inverse is None:
+            return None
+        kept = np.asarray(kept, dtype=np.int64)
+        return cls(
+            np.concatenate([inside, spanning[kept]]),
+            inside.size,
+            block_inverse,
+            np.ascontiguousarray(spread[:, kept]),
+            schur_inverse if kept.size else np.zeros((0, 0)),
+        )
+
+    def apply(self, r: sparse.csr_matrix) -> np.ndarray:
+        inside, spanning = r[:, : self.n_blocks], r[:, self.n_blocks :]
+        v = (spanning.toarray() - inside @ self.spread) @ self.schur_inverse
+        return np.hstack([(inside @ self.block_inverse).toarray() - v @ self.spread.T, v])
+
+
+def _box_groups(boxes: sparse.csr_matrix, leaf_groups: np.ndarray) -> np.ndarray:
+    """The group of each box's leaves (each box holds at least one), -1 when they span more
+    than one group."""
+    starts = boxes.indptr[:-1]
+    of_leaf = leaf_groups[boxes.indices]
+    low = np.minimum.reduceat(of_leaf, starts)
+    high = np.maximum.reduceat(of_leaf, starts)
+    return np.where(low == high, low, -1)
+
+
+def _inverse(gram: np.ndarray, tolerance: float = -1.0) -> tuple[np.ndarray, np.ndarray | None]:
     """Independent boxes and the inverse of their Gram matrix (``gram`` is overwritten).
 
     Published boxes repeat one another (a grand total is the sum of its rows when all are
     published); a pivoted Cholesky factorisation keeps a largest independent set, which fixes
     the same tables, and inverts its Gram matrix. What rounding leaves is caught by the
     residual check of each move. The matrix is symmetric, so its transpose (Fortran order) is
-    handed to LAPACK: no copy of a matrix that may take a gigabyte.
+    handed to LAPACK: no copy of a matrix that may take a gigabyte. A pivot below
+    ``tolerance`` ends the factorisation (negative: LAPACK's default, relative to ``gram``).
     """
-    factor, pivots, rank, info = linalg.lapack.dpstrf(gram.T, lower=1, overwrite_a=1)
+    factor, pivots, rank, info = linalg.lapack.dpstrf(gram.T, lower=1, overwrite_a=1, tol=tolerance)
     if info < 0 or rank == 0:
         return np.zeros(0, dtype=int), None
     kept = pivots[:rank] - 1
