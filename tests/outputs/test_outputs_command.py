@@ -106,3 +106,14 @@ def test_the_command_refuses_to_overwrite_the_table_itself(table):
     with pytest.raises(CommandError, match="would overwrite the table itself"):
         call_command("protect", str(table), dims=DIMS, count="n", out=str(table))
     assert table.read_text() == TABLE
+
+
+def test_the_command_says_when_the_certificate_leaves_out_the_intervals(table, capsys, monkeypatch):
+    from steward.dataplane.sdc import certificate as certificates
+
+    monkeypatch.setattr(certificates, "INTERVAL_BLOCK", 1)
+    call_command("protect", str(table), dims=DIMS, count="n")
+    cert = json.loads(table.with_suffix(".certificate.json").read_text())
+    assert cert["form"] == "summary" and "cells" not in cert and cert["passed"]
+    out = capsys.readouterr().out
+    assert "The certificate lists no hidden cell's interval: 4 hidden cells depend on one" in out

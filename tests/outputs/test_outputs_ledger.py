@@ -124,3 +124,19 @@ def test_a_project_release_must_name_its_project(people):
     with pytest.raises(ValidationError, match="names its project"):
         release_record(actor=people["maya"], protected_table=table, title="T",
                        population=POPULATION, source=Release.Source.PROJECT)  # fmt: skip
+
+
+def test_a_release_too_large_for_exact_intervals_says_so_and_still_verifies(
+    client_for, people, monkeypatch
+):
+    from steward.dataplane.sdc import certificate as certificates
+
+    monkeypatch.setattr(certificates, "INTERVAL_BLOCK", 1)
+    maya = people["maya"]
+    release = _release(maya, _protect(maya, WITH_C))
+    assert release.certificate["form"] == "summary"
+    page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
+    assert page.context["verification"].ok
+    html = page.content.decode()
+    assert "The certificate verifies" in html
+    assert "without their intervals: 2 hidden cells depend on one another" in html

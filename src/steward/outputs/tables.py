@@ -154,12 +154,13 @@ def protect_table(
     rules: DisclosureRules,
     rule_versions: Sequence[dict] = (),
     *,
-    intervals: bool = True,
+    intervals: bool | None = None,
 ) -> ProtectedResult:
     """Suppress, round and (with a denominator) code rates in one pass; audit; certify.
 
     ``intervals=False`` certifies without the hidden cells' intervals (the summary form), for
-    tables that are seen inside and never released, such as reports.
+    tables that are seen inside and never released, such as reports; by default they are
+    given where exact intervals can be computed (`Protection.certificate`).
     """
     try:
         result = protect_rows(

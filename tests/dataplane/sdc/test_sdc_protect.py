@@ -224,3 +224,24 @@ def test_publication_rounds_counts_codes_rates_and_hides_suppressed_cells():
     rates = dict(zip(names, display_values(result, denominators=enrolled), strict=True))
     assert rates["B"] == ">=95%"
     assert rates["Total"] == "65%"
+
+
+def test_a_pattern_too_large_for_exact_intervals_is_certified_without_them(monkeypatch):
+    from steward.dataplane.sdc import certificate as certificates
+
+    cells = {(s, g): 3 + (7 * i + 3 * j) % 20 for i, s in enumerate("ABCDE") for j, g in
+             enumerate("3456")}  # fmt: skip
+    table = table_from_leaf_cells(cells, ["school", "grade"])
+    result = protect(table, RULES)
+    block = certificates.largest_hidden_block(table, result.suppressed)
+    assert 1 < block <= result.n_suppressed
+    assert "cells" in result.certificate(ISSUED)  # small enough: every exact interval
+
+    monkeypatch.setattr(certificates, "INTERVAL_BLOCK", block - 1)
+    certificate = json.loads(json.dumps(result.certificate(ISSUED)))
+    assert certificate["form"] == "summary" and "cells" not in certificate
+    assert f"{block:,} hidden cells depend on one another" in certificate["note"]
+    assert certificate["passed"] and len(certificate["suppressed"]) == result.n_suppressed
+    assert verify_certificate(table, certificate).ok
+    certificate["suppressed"] = certificate["suppressed"][:1]  # a summary still answers for these
+    assert not verify_certificate(table, certificate).ok

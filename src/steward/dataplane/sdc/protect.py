@@ -10,7 +10,12 @@ from typing import Any
 import numpy as np
 
 from .audit import EXACT_AUDIT_LIMIT, AuditResult, audit, seconds_left
-from .certificate import make_certificate, make_public_certificate, make_summary_certificate
+from .certificate import (
+    intervals_note,
+    make_certificate,
+    make_public_certificate,
+    make_summary_certificate,
+)
 from .exact import protect_exact
 from .heuristic import cell_costs, heuristic_with_audit, protect_baseline
 from .primary import sensitivity
@@ -47,18 +52,25 @@ class Protection:
         return int((self.suppressed & ~self.primary).sum())
 
     def certificate(
-        self, issued_at: str, *, public: bool = True, intervals: bool = True
+        self, issued_at: str, *, public: bool = True, intervals: bool | None = None
     ) -> dict[str, Any]:
         """The audit certificate; ``issued_at`` is supplied by the caller (an ISO timestamp).
 
         The public form may leave with the table; ``public=False`` gives the full form, which
         holds hidden cells' values and is for internal use only. ``intervals=False`` gives the
-        public form without the hidden cells' intervals (the summary form).
+        public form without the hidden cells' intervals (the summary form); by default the
+        intervals are given when the hidden cells' largest block is small enough for exact
+        intervals (`intervals_note`), and otherwise the summary says why they are not.
         """
+        note = None
+        if public and intervals is None:
+            note = intervals_note(self.table, self.suppressed)
+            intervals = note is None
         if public and not intervals:
-            make = make_summary_certificate
-        else:
-            make = make_public_certificate if public else make_certificate
+            return make_summary_certificate(
+                self.table, self.suppressed, self.rules, self.method, issued_at, self.audit, note
+            )
+        make = make_public_certificate if public else make_certificate
         return make(self.table, self.suppressed, self.rules, self.method, issued_at, self.audit)
 
 

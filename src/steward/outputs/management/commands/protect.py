@@ -86,6 +86,8 @@ class Command(BaseCommand):
             f"{protection.method} method; audit {verdict}; rules: {label}."
         )
         self.stdout.write(f"Wrote {out} and {cert}")
+        if public.get("note"):
+            self.stdout.write(f"The certificate lists no hidden cell's interval: {public['note']}.")
         if not protection.audit.complete:
             certified = sum(c.passed for c in protection.audit.cells)
             raise CommandError(
