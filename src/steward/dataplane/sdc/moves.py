@@ -32,7 +32,7 @@ from .table import Dimension, Table
 
 # The weight of a leaf is its value to these powers, tried in turn on the cells still short: on
 # the state table of bench/sdc.py, 1.5 certifies 98.9 % of the hidden sensitive cells; of those
-# it leaves, 2 certifies 43 % and 1 another share (docs/performance.md).
+# it leaves, 2 certifies 41 % and 1 another share (docs/performance.md).
 WEIGHT_POWERS = (1.5, 2.0, 1.0)
 MAX_MARGINS = 15_000  # the factor is dense: 15,000 published margins take 1.8 GB
 MAX_SPANNING = 4_000  # boxes spanning groups of leaves beyond which one dense factor is built
