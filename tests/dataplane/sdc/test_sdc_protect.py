@@ -245,3 +245,21 @@ def test_a_pattern_too_large_for_exact_intervals_is_certified_without_them(monke
     assert verify_certificate(table, certificate).ok
     certificate["suppressed"] = certificate["suppressed"][:1]  # a summary still answers for these
     assert not verify_certificate(table, certificate).ok
+
+
+def test_a_summary_certificate_holds_only_for_the_published_cells_it_was_issued_for():
+    cells = {(s, g): 3 + (7 * i + 3 * j) % 20 for i, s in enumerate("ABCDE") for j, g in
+             enumerate("3456")}  # fmt: skip
+    table = table_from_leaf_cells(cells, ["school", "grade"])
+    result = protect(table, RULES)
+    summary = json.loads(json.dumps(result.certificate(ISSUED, intervals=False)))
+    assert verify_certificate(table, summary).ok
+    # Intervals smuggled into a summary are not certified by it: refused.
+    public = result.certificate(ISSUED)
+    forged = {**summary, "cells": [{**c, "interval": [0, 1e9]} for c in public["cells"]]}
+    assert not verify_certificate(table, forged).ok
+    # Another table of the same classifications, one published cell different: refused.
+    shown = next(codes for codes in cells if not result.suppressed[table.flat_index(codes)])
+    other = table_from_leaf_cells({**cells, shown: cells[shown] + 7}, ["school", "grade"])
+    check = verify_certificate(other, summary)
+    assert not check.ok and "the published cells differ" in "; ".join(check.problems)

@@ -104,9 +104,23 @@ def make_summary_certificate(
     return {
         **_header(table, suppressed, rules, method, issued_at, result),
         "form": SUMMARY,
-        "table": {**_table_entry(table), "structure_sha256": structure_sha256(table)},
+        "table": {
+            **_table_entry(table),
+            "structure_sha256": structure_sha256(table),
+            "published_sha256": published_sha256(table, suppressed),
+        },
         **({"note": note} if note else {}),
     }
+
+
+def published_sha256(table: Table, suppressed: np.ndarray) -> str:
+    """A SHA-256 over the published cells only (what anyone reading the table sees), so a
+    summary is tied to the values it was issued for without saying anything about the hidden
+    ones."""
+    shown = np.flatnonzero(~np.asarray(suppressed, dtype=bool).reshape(-1))
+    digest = hashlib.sha256(shown.astype("<i8").tobytes())
+    digest.update(np.asarray(table.flat_values, dtype="<f8")[shown].tobytes())
+    return digest.hexdigest()
 
 
 def largest_hidden_block(table: Table, suppressed: np.ndarray) -> int:
@@ -193,7 +207,12 @@ def verify_certificate(table: Table, certificate: dict[str, Any]) -> Verificatio
         problems.append(f"{len(result.failures)} sensitive cell(s) fail the audit")
     if bool(certificate["passed"]) != result.passed:
         problems.append("the certificate's pass/fail does not match the audit")
-    if certificate.get("form") != SUMMARY:  # a summary claims no intervals
+    if certificate.get("form") == SUMMARY:  # a summary claims no intervals
+        if "cells" in certificate:
+            problems.append("a summary certificate lists cells it does not certify")
+        if certificate["table"].get("published_sha256") != published_sha256(table, mask):
+            problems.append("the published cells differ from the ones certified")
+    else:
         check = _check_public if public else _check_full
         problems += check(table, mask, result, certificate["cells"])
     return Verification(not problems, tuple(dict.fromkeys(problems)))

@@ -479,8 +479,9 @@ class _GroupedInverse:
         spread = np.asarray(block_inverse @ coupling)
         schur = gram[spanning][:, spanning].toarray() - coupling.T @ spread
         # What the blocks leave of a spanning box may be rounding only (a state margin that is
-        # the sum of district margins): it is judged against the whole matrix, not itself.
-        tolerance = gram.shape[0] * np.finfo(float).eps * gram.diagonal().max()
+        # the sum of district margins), and the blocks' inverses amplify rounding: a pivot is
+        # kept only above sqrt(eps) of the largest spanning box.
+        tolerance = np.sqrt(np.finfo(float).eps) * gram.diagonal()[spanning].max(initial=0.0)
         kept, schur_inverse = (
             _inverse((schur + schur.T) / 2, tolerance) if spanning.size else ([], None)
         )
