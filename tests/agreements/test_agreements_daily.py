@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _morning(day):
-    return timezone.make_aware(datetime.combine(day, time(2, 0)))
+    # Six in the morning exists on every day: at two, the spring change to daylight time
+    # skips an hour, and a time in that gap never equals itself read back from the database.
+    return timezone.make_aware(datetime.combine(day, time(6, 0)))
 
 
 def test_the_expiry_job_revokes_on_the_right_day(active, people, project):
@@ -36,6 +38,29 @@ def test_the_expiry_job_revokes_on_the_right_day(active, people, project):
     assert active.ended_at == _morning(ends_on + timedelta(days=1))
     assert active.closeout_due_on == ends_on + timedelta(days=30)
     assert not agreement_grants(people["ana"], project, _morning(ends_on + timedelta(days=1)))
+
+
+def _second_sunday_of_march_after(day):
+    march = day.replace(month=3, day=1)
+    if march <= day:
+        march = march.replace(year=day.year + 1)
+    first_sunday = march + timedelta(days=(6 - march.weekday()) % 7)
+    return first_sunday + timedelta(days=7)
+
+
+def test_the_job_ends_an_agreement_on_the_night_the_clocks_change(active, people, project, today):
+    """The nightly run at five past midnight ends access on the morning after the last day, also
+    when that night loses an hour to daylight time."""
+    from steward.agreements.models import AgreementVersion
+
+    change = _second_sunday_of_march_after(today)
+    AgreementVersion.objects.filter(agreement=active).update(ends_on=change - timedelta(days=1))
+    night = timezone.make_aware(datetime.combine(change, time(0, 5)))
+    assert services.agreements_daily(at=night - timedelta(days=1)).expired == 0
+    assert services.agreements_daily(at=night).expired == 1
+    active.refresh_from_db()
+    assert (active.status, active.ended_at) == ("expired", night)
+    assert not agreement_grants(people["ana"], project, night)
 
 
 def test_access_ended_by_the_job_stays_ended_whatever_the_dates_say(active, people, project):
