@@ -97,6 +97,13 @@ ROUTES = [
     Route("outputs:releases", only(LEDGER_KEEPERS, 200, 403, 302)),
     Route("outputs:release", only(LEDGER_KEEPERS, 200, 403, 302), kwargs=_release),
     Route(
+        "outputs:release_verify",
+        only(LEDGER_KEEPERS, 302, 403, 302),
+        method="post",
+        kwargs=_release,
+        mutates=True,
+    ),
+    Route(
         "api:outputs_protect",
         only(PROTECTORS, 201, 403, 401),
         method="post",

@@ -9,7 +9,7 @@ import pytest
 
 from steward.outputs.demo import outputs_demo_seed
 from steward.outputs.models import DisclosureRuleSet, Release
-from steward.outputs.selectors import release_verify
+from steward.outputs.selectors import release_check
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,6 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_sets_the_rules_and_releases_a_report_whose_certificate_verifies(people):
     release = outputs_demo_seed(stdout=io.StringIO())
     assert DisclosureRuleSet.objects.count() == 2
-    assert release.n_suppressed >= 2 and release_verify(release).ok
+    assert release.n_suppressed >= 2 and release_check(release).ok
     assert outputs_demo_seed(stdout=io.StringIO()) is None
     assert Release.objects.count() == 1

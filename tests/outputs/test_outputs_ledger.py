@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from steward.core.models import AuditEntry
 from steward.outputs.models import Release
-from steward.outputs.selectors import release_verify
+from steward.outputs.selectors import release_check
 from steward.outputs.services import release_record, table_protect
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,7 @@ def test_a_release_keeps_its_table_certificate_and_one_audit_entry(people):
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.latest("seq")
     assert entry.action == "outputs.release_record" and entry.summary["audited_with"] == []
+    assert entry.summary["verified"] is True  # a small release is verified as it is recorded
     assert release.certificate == table.certificate
     assert release.certificate_sha256 == table.certificate_sha256
     assert release.released_by == maya and release.n_suppressed == table.n_suppressed
@@ -45,13 +46,13 @@ def test_a_release_keeps_its_table_certificate_and_one_audit_entry(people):
 
 def test_a_released_certificate_verifies(people):
     release = _release(people["maya"], _protect(people["maya"], WITH_C))
-    assert release_verify(release).ok
+    assert release_check(release).ok
 
 
 def test_a_certificate_altered_after_release_does_not_verify(people):
     release = _release(people["maya"], _protect(people["maya"], WITH_C))
     release.certificate["suppressed"] = release.certificate["suppressed"][:1]
-    result = release_verify(release)
+    result = release_check(release)
     assert not result.ok
     assert "the certificate differs from the one recorded (sha256 mismatch)" in result.problems
 
@@ -111,9 +112,10 @@ def test_the_ledger_pages_list_releases_and_show_each_certificate_verified(clien
     listing = client_for("priya").get(reverse("outputs:releases"))
     assert list(listing.context["releases"]) == [release]
     page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
-    assert page.context["verification"].ok
+    assert release.verified_ok is True and release.verification_problems == []
     html = page.content.decode()
     assert "The certificate verifies" in html and release.certificate_sha256 in html
+    assert 'data-testid="certificate-altered"' not in html
     # The released table shows only what was published: the small school stays hidden.
     shown = {tuple(r["codes"]): r["value"] for r in page.context["rows"]}
     assert shown[("C",)] == "*"
@@ -136,7 +138,97 @@ def test_a_release_too_large_for_exact_intervals_says_so_and_still_verifies(
     release = _release(maya, _protect(maya, WITH_C))
     assert release.certificate["form"] == "summary"
     page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
-    assert page.context["verification"].ok
+    assert release.verified_ok is True
     html = page.content.decode()
     assert "The certificate verifies" in html
     assert "without their intervals: 2 hidden cells depend on one another" in html
+
+
+def _verify_again(client, release):
+    return client.post(reverse("outputs:release_verify", kwargs={"pk": release.pk}))
+
+
+def test_verifying_again_records_the_verdict_and_an_audit_entry(client_for, people):
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    first = release.verified_at
+    response = _verify_again(client_for("priya"), release)
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.verified_ok is True and release.verified_at > first
+    entry = AuditEntry.objects.latest("seq")
+    assert entry.action == "outputs.release_verify"
+    assert entry.summary == {"ok": True, "problems": []}
+    assert entry.actor_id == people["priya"].pk
+
+
+def test_a_certificate_altered_in_the_ledger_is_flagged_at_once_and_fails_verification(
+    client_for, people
+):
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    certificate = dict(release.certificate, suppressed=release.certificate["suppressed"][:1])
+    Release.objects.filter(pk=release.pk).update(certificate=certificate)
+    client = client_for("priya")
+    page = client.get(reverse("outputs:release", kwargs={"pk": release.pk})).content.decode()
+    assert 'data-testid="certificate-altered"' in page  # before any audit is run again
+    _verify_again(client, release)
+    release.refresh_from_db()
+    assert release.verified_ok is False
+    assert "the certificate differs from the one recorded (sha256 mismatch)" in (
+        release.verification_problems
+    )
+    page = client.get(reverse("outputs:release", kwargs={"pk": release.pk})).content.decode()
+    assert "did not verify" in page and "sha256 mismatch" in page
+    listing = client.get(reverse("outputs:releases")).content.decode()
+    assert "does not verify" in listing
+
+
+def test_a_large_release_is_verified_by_a_job_whose_verdict_the_page_shows(
+    client_for, people, monkeypatch
+):
+    from steward.core.jobs import job_run
+    from steward.outputs import services
+
+    monkeypatch.setattr(services, "INLINE_VERIFY_CELLS", 0)
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    assert release.verified_ok is None and release.verifying
+    client = client_for("priya")
+    url = reverse("outputs:release", kwargs={"pk": release.pk})
+    page = client.get(url).content.decode()
+    assert "Verifying the certificate" in page and "Verify again" not in page
+    refused = client.post(reverse("outputs:release_verify", kwargs={"pk": release.pk}),
+                          follow=True)  # fmt: skip
+    assert "already being verified" in refused.content.decode()
+
+    job = job_run(release.verify_job)
+    assert job.status == "succeeded" and job.result["verified"] is True
+    release.refresh_from_db()
+    assert release.verified_ok is True and not release.verifying
+    entry = AuditEntry.objects.filter(action="outputs.release_verify").get()
+    assert entry.actor_id == people["maya"].pk  # who released it asked for the verification
+    polled = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "The certificate verifies" in polled and "hx-trigger" not in polled
+
+
+def test_the_api_lists_each_release_with_its_verification(client, people):
+    from steward.accounts.services import api_token_create
+
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    _, token = api_token_create(actor=people["priya"], name="script")
+    response = client.get(reverse("api:outputs_releases"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    (listed,) = response.json()
+    assert listed["id"] == release.pk and listed["verified_ok"] is True
+    assert listed["verified_at"]
+
+
+def test_the_release_page_shows_the_released_table_a_page_at_a_time(
+    client_for, people, monkeypatch
+):
+    from steward.outputs import views
+
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 2)
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    client = client_for("priya")
+    url = reverse("outputs:release", kwargs={"pk": release.pk})
+    rows = [r for n in (1, 2) for r in client.get(url, {"page": n}).context["rows"]]
+    assert rows == release.published["rows"]  # four cells: the total and three schools
+    assert "Page 2 of 2" in client.get(url, {"page": 2}).content.decode()

@@ -68,6 +68,28 @@ def test_a_researcher_uploads_a_table_and_sees_it_protected_with_a_reason_for_ea
     assert "fewer students than the minimum cell size" in html
 
 
+def test_a_long_table_is_shown_a_page_at_a_time_each_hidden_cell_with_its_reason(
+    client_for, monkeypatch
+):
+    from steward.outputs import views
+
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 4)
+    client = client_for("ana")
+    url = _upload(client)["Location"]
+    table = ProtectedTable.objects.get()
+    pages = -(-table.n_cells // 4)
+    seen = []
+    for number in range(1, pages + 1):
+        page = client.get(url, {"page": number})
+        assert page.context["page"].number == number and len(page.context["rows"]) <= 4
+        seen += page.context["rows"]
+    assert [r["codes"] for r in seen] == [r["codes"] for r in table.published["rows"]]
+    small = next(r for r in seen if r["codes"] == ["D2", "S3", "3"])  # not on the first page
+    assert small["reason"] == "fewer students than the minimum cell size"
+    assert small not in client.get(url).context["rows"]
+    assert f"Page 1 of {pages}" in client.get(url).content.decode()
+
+
 def test_protecting_a_table_writes_one_audit_entry_without_any_cell_value(client_for):
     before = AuditEntry.objects.count()
     _upload(client_for("maya"))

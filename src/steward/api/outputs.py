@@ -24,7 +24,7 @@ from steward.outputs.selectors import (
     agencies,
     hidden_reasons,
     published_rules,
-    releases_visible_to,
+    release_list_visible_to,
 )
 from steward.outputs.services import table_protect
 from steward.outputs.tables import published_csv
@@ -80,6 +80,8 @@ class ReleaseOut(Schema):
     n_cells: int
     n_suppressed: int
     certificate_sha256: str
+    verified_at: datetime | None
+    verified_ok: bool | None
 
 
 def _require(request, perm: str) -> None:
@@ -161,8 +163,10 @@ def releases(request):
             "n_cells": r.n_cells,
             "n_suppressed": r.n_suppressed,
             "certificate_sha256": r.certificate_sha256,
+            "verified_at": r.verified_at,
+            "verified_ok": r.verified_ok,
         }
-        for r in releases_visible_to(request.user)
+        for r in release_list_visible_to(request.user)
     ]
 
 

@@ -1,4 +1,5 @@
-"""The report job: a large report built and protected in the background."""
+"""The outputs' jobs: a large report built and protected, and a large release's certificate
+verified, in the background."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from typing import Any
 
 from steward.core.jobs import JobError, Progress, job_kind
 from steward.dataplane.warehouse import WarehouseError
-from steward.outputs.models import ReportRun
+from steward.outputs.models import Release, ReportRun
 from steward.outputs.report_services import (
     REPORT_JOB,
     report_run_build,
     report_run_failed,
 )
 from steward.outputs.reports import ReportError
+from steward.outputs.services import VERIFY_JOB, release_verify_run
 
 
 @job_kind(REPORT_JOB, title="Build and protect a report")
@@ -34,3 +36,15 @@ def build_report_job(progress: Progress, params: dict[str, Any]) -> dict[str, An
         raise
     run.refresh_from_db()
     return {"report": run.pk, "cells": run.n_cells, "suppressed": run.n_suppressed}
+
+
+@job_kind(VERIFY_JOB, title="Verify a release's certificate")
+def verify_release_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
+    """Params: release (the id of the Release whose certificate is verified again)."""
+    release = Release.objects.get(pk=params["release"])
+    progress.update(0, 1)
+    progress.log(f"Auditing the {release.n_cells:,} cells of release {release.pk} again.")
+    result = release_verify_run(release, actor=progress.job.created_by)
+    progress.update(1, 1)
+    progress.log("The certificate verifies." if result.ok else "The certificate does not verify.")
+    return {"release": release.pk, "verified": result.ok, "problems": len(result.problems)}

@@ -162,6 +162,14 @@ class Release(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="releases"
     )
     released_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_ok = models.BooleanField(
+        null=True, blank=True, help_text="The last verification's verdict; empty before the first."
+    )
+    verification_problems = models.JSONField(default=list, blank=True)
+    verify_job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-released_at", "-pk"]
@@ -174,6 +182,11 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"Release {self.pk}: {self.title}"
+
+    @property
+    def verifying(self) -> bool:
+        """A verification job is queued or running."""
+        return self.verify_job is not None and not self.verify_job.is_finished
 
 
 def population_key(text: str) -> str:

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from steward.accounts.models import Organization, User
 from steward.agenda.models import Project
 from steward.core.audit import audit_record
+from steward.core.jobs import job_create
 from steward.dataplane.sdc import DisclosureRules, RulesError
 from steward.dataplane.sdc.ledger import audit_with_ledger
 from steward.outputs.models import (
@@ -26,7 +28,12 @@ from steward.outputs.models import (
     population_key,
 )
 from steward.outputs.sealing import seal, unseal
-from steward.outputs.selectors import rule_set_current, rules_in_effect
+from steward.outputs.selectors import (
+    ReleaseVerification,
+    release_check,
+    rule_set_current,
+    rules_in_effect,
+)
 from steward.outputs.tables import (
     TableInputError,
     certificate_sha256,
@@ -189,6 +196,7 @@ def release_record(
             released_by=actor,
         )
         release.rule_sets.set(protected_table.rule_sets.all())
+        verified = _verify_or_queue(release, actor=actor)
         audit_record(
             actor=actor,
             action="outputs.release_record",
@@ -200,9 +208,67 @@ def release_record(
                 "suppressed": release.n_suppressed,
                 "audited_with": [int(r) for r in result.overlapping],
                 "certificate_sha256": release.certificate_sha256,
+                "verified": verified.ok if verified else None,
             },
         )
     return release
+
+
+VERIFY_JOB = "outputs.release_verify"
+# A release's certificate is verified within the request up to this many cells; a larger one by
+# a job (the audit of the 105,028-cell state table takes about 20 s, see docs/performance.md).
+INLINE_VERIFY_CELLS = 1_500
+
+
+def release_verify(*, actor: User, release: Release) -> Release:
+    """Verify a release's certificate again: re-run the audit of the released table and compare
+    it with the certificate. A small release at once; a larger one by a job."""
+    if release.verifying:
+        raise ValidationError("This release's certificate is already being verified.")
+    if release.n_cells <= INLINE_VERIFY_CELLS:
+        release_verify_run(release, actor=actor)
+    else:
+        with transaction.atomic():
+            _queue_verification(release, actor=actor)
+    return release
+
+
+def release_verify_run(release: Release, *, actor: Any) -> ReleaseVerification:
+    """The verification itself (a job's work for a large release): record the verdict and the
+    problems found, with an audit entry."""
+    result = release_check(release)
+    with transaction.atomic():
+        _record_verification(release, result)
+        audit_record(
+            actor=actor,
+            action="outputs.release_verify",
+            target=release,
+            summary={"ok": result.ok, "problems": list(result.problems)},
+        )
+    return result
+
+
+def _verify_or_queue(release: Release, *, actor: User) -> ReleaseVerification | None:
+    # At release: a small release is verified at once (its verdict goes in the release's own
+    # audit entry); a larger one gets a job, so that recording it waits for one audit only.
+    if release.n_cells <= INLINE_VERIFY_CELLS:
+        result = release_check(release)
+        _record_verification(release, result)
+        return result
+    _queue_verification(release, actor=actor)
+    return None
+
+
+def _queue_verification(release: Release, *, actor: User) -> None:
+    release.verify_job = job_create(actor=actor, kind=VERIFY_JOB, params={"release": release.pk})
+    release.save(update_fields=["verify_job"])
+
+
+def _record_verification(release: Release, result: ReleaseVerification) -> None:
+    release.verified_at = timezone.now()
+    release.verified_ok = result.ok
+    release.verification_problems = list(result.problems)
+    release.save(update_fields=["verified_at", "verified_ok", "verification_problems"])
 
 
 def _exposure_message(result, earlier: dict[str, Release]) -> str:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("workspace/protect/<int:pk>/release/", views.release_create, name="release_create"),
     path("workspace/releases/", views.releases, name="releases"),
     path("workspace/releases/<int:pk>/", views.release, name="release"),
+    path("workspace/releases/<int:pk>/verify/", views.release_verify_again, name="release_verify"),
     # Output review, reports and findings
     path("workspace/outputs/", review.outputs, name="outputs"),
     path("workspace/outputs/new/", review.output_new, name="output_new"),

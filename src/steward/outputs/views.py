@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,14 +19,17 @@ from steward.outputs.selectors import (
     hidden_reasons,
     protected_tables_of,
     published_rules,
-    release_verify,
+    release_list_visible_to,
     releases_visible_to,
     rule_set_current,
     rule_set_history,
     rules_in_effect,
 )
-from steward.outputs.services import release_record, rule_set_update, table_protect
-from steward.outputs.tables import published_csv
+from steward.outputs.services import release_record, release_verify, rule_set_update, table_protect
+from steward.outputs.tables import certificate_sha256, published_csv
+
+# Rows of a protected or released table shown per page (a state table has over 100,000).
+ROWS_PER_PAGE = 250
 
 
 @public
@@ -121,10 +125,15 @@ def protected(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _protected_page(request, table: ProtectedTable, form: ReleaseForm, status: int = 200):
     reasons = hidden_reasons(table)
-    rows = [{**row, "reason": reasons.get(i, "")} for i, row in enumerate(table.published["rows"])]
+    page = Paginator(table.published["rows"], ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {**row, "reason": reasons.get(i, "")}
+        for i, row in enumerate(page.object_list, start=page.start_index() - 1)
+    ]
     context = {
         "table": table,
         "rows": rows,
+        "page": page,
         "columns": table.published["columns"],
         "rule_sets": list(table.rule_sets.select_related("agency")),
         "agencies": list(table.agencies.all()),
@@ -172,19 +181,38 @@ def release_create(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("outputs.view_releases")
 @require_GET
 def releases(request: HttpRequest) -> HttpResponse:
-    listed = releases_visible_to(request.user)
+    listed = release_list_visible_to(request.user).select_related("verify_job")
     return render(request, "outputs/releases.html", {"releases": listed})
 
 
 @requires("outputs.view_releases")
 @require_GET
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(releases_visible_to(request.user), pk=pk)
+    found = get_object_or_404(releases_visible_to(request.user).select_related("verify_job"), pk=pk)
+    if request.headers.get("HX-Request"):  # the verification's progress, polled
+        return render(request, "outputs/_release_verification.html", {"release": found})
+    page = Paginator(found.published["rows"], ROWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "release": found,
         "columns": found.published["columns"],
-        "rows": found.published["rows"],
-        "verification": release_verify(found),
+        "rows": page.object_list,
+        "page": page,
+        # Checked at every view; the full audit runs when verification is asked for.
+        "certificate_altered": certificate_sha256(found.certificate) != found.certificate_sha256,
         "certificate": found.certificate,
     }
     return render(request, "outputs/release.html", context)
+
+
+@requires("outputs.view_releases")
+@require_POST
+def release_verify_again(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(releases_visible_to(request.user).select_related("verify_job"), pk=pk)
+    try:
+        release_verify(actor=request.user, release=found)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if found.verify_job is not None and found.verifying:
+            messages.info(request, "The certificate is being verified; this page shows the result.")
+    return redirect("outputs:release", pk=found.pk)
