@@ -232,3 +232,28 @@ def test_the_release_page_shows_the_released_table_a_page_at_a_time(
     rows = [r for n in (1, 2) for r in client.get(url, {"page": n}).context["rows"]]
     assert rows == release.published["rows"]  # four cells: the total and three schools
     assert "Page 2 of 2" in client.get(url, {"page": 2}).content.decode()
+
+
+def test_a_certificate_mangled_in_the_ledger_is_reported_unreadable_not_a_crash(people):
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    release.certificate = {**release.certificate, "table": None}
+    result = release_check(release)
+    assert not result.ok and "the certificate cannot be read" in result.problems
+
+
+def test_a_verification_job_that_cannot_finish_says_so_on_the_page(client_for, people, monkeypatch):
+    from steward.core.jobs import job_run
+    from steward.outputs import services
+
+    monkeypatch.setattr(services, "INLINE_VERIFY_CELLS", 0)
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+
+    def broken(release):
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(services, "release_check", broken)
+    assert job_run(release.verify_job).status == "failed"
+    page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
+    html = page.content.decode()
+    assert "could not finish: internal error; see the server log" in html
+    assert "Verify again" in html and "not been verified" in html

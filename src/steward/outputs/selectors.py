@@ -135,6 +135,9 @@ def release_check(release: Release) -> ReleaseVerification:
         table = table_from_sealed(unseal(release.sealed))
     except (KeyServiceError, InvalidTag):
         return ReleaseVerification(False, (*problems, "the sealed table cannot be opened"))
-    result = verify_certificate(table, release.certificate)
+    try:
+        result = verify_certificate(table, release.certificate)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ReleaseVerification(False, (*problems, "the certificate cannot be read"))
     problems.extend(result.problems)
     return ReleaseVerification(not problems, tuple(problems))
