@@ -112,6 +112,7 @@ def test_the_ledger_pages_list_releases_and_show_each_certificate_verified(clien
     listing = client_for("priya").get(reverse("outputs:releases"))
     assert list(listing.context["releases"]) == [release]
     page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
+    release.refresh_from_db()
     assert release.verified_ok is True and release.verification_problems == []
     html = page.content.decode()
     assert "The certificate verifies" in html and release.certificate_sha256 in html
@@ -170,6 +171,8 @@ def test_a_certificate_altered_in_the_ledger_is_flagged_at_once_and_fails_verifi
     client = client_for("priya")
     page = client.get(reverse("outputs:release", kwargs={"pk": release.pk})).content.decode()
     assert 'data-testid="certificate-altered"' in page  # before any audit is run again
+    assert "The certificate verifies" not in page  # the verdict at release is out of date
+    assert "was of the certificate as it was then" in page
     _verify_again(client, release)
     release.refresh_from_db()
     assert release.verified_ok is False
@@ -199,6 +202,15 @@ def test_a_large_release_is_verified_by_a_job_whose_verdict_the_page_shows(
                           follow=True)  # fmt: skip
     assert "already being verified" in refused.content.decode()
 
+    polled = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" in polled and "Verifying the certificate" in polled
+    assert "does not" not in polled and "<table" not in polled  # the partial only
+    queued = AuditEntry.objects.get(action="outputs.release_verify_queued")
+    assert queued.summary == {"job": str(release.verify_job.pk)}
+    assert AuditEntry.objects.get(action="outputs.release_record").summary["verified"] is None
+    listing = client.get(reverse("outputs:releases")).content.decode()
+    assert "being verified" in listing
+
     job = job_run(release.verify_job)
     assert job.status == "succeeded" and job.result["verified"] is True
     release.refresh_from_db()
@@ -207,6 +219,15 @@ def test_a_large_release_is_verified_by_a_job_whose_verdict_the_page_shows(
     assert entry.actor_id == people["maya"].pk  # who released it asked for the verification
     polled = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "The certificate verifies" in polled and "hx-trigger" not in polled
+
+    # Asked again once the first has finished: a new job, queued and audited.
+    response = client.post(reverse("outputs:release_verify", kwargs={"pk": release.pk}),
+                           follow=True)  # fmt: skip
+    assert "is being verified" in response.content.decode()
+    release.refresh_from_db()
+    assert release.verify_job.pk != job.pk and release.verifying
+    assert AuditEntry.objects.filter(action="outputs.release_verify_queued").count() == 2
+    assert job_run(release.verify_job).result["verified"] is True
 
 
 def test_the_api_lists_each_release_with_its_verification(client, people):
@@ -257,3 +278,60 @@ def test_a_verification_job_that_cannot_finish_says_so_on_the_page(client_for, p
     html = page.content.decode()
     assert "could not finish: internal error; see the server log" in html
     assert "Verify again" in html and "not been verified" in html
+
+
+def test_the_release_page_never_runs_the_audit_itself(client_for, people, monkeypatch):
+    from steward.outputs import selectors, services
+
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+
+    def audit_run(release):
+        raise AssertionError("a page view ran the audit")
+
+    monkeypatch.setattr(services, "release_check", audit_run)
+    monkeypatch.setattr(selectors, "release_check", audit_run)
+    page = client_for("priya").get(reverse("outputs:release", kwargs={"pk": release.pk}))
+    assert page.status_code == 200 and "The certificate verifies" in page.content.decode()
+
+
+def test_a_verification_lost_with_its_worker_may_be_asked_for_again(
+    client_for, people, monkeypatch
+):
+    from datetime import timedelta
+
+    from steward.core.jobs import job_run
+    from steward.core.models import Job
+    from steward.outputs import services
+    from steward.outputs.models import VERIFY_LOST_AFTER
+
+    monkeypatch.setattr(services, "INLINE_VERIFY_CELLS", 0)
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    lost = release.verify_job
+    Job.objects.filter(pk=lost.pk).update(
+        status="running", created_at=lost.created_at - VERIFY_LOST_AFTER - timedelta(minutes=1)
+    )
+    release.refresh_from_db()
+    assert not release.verifying
+    client = client_for("priya")
+    page = client.get(reverse("outputs:release", kwargs={"pk": release.pk})).content.decode()
+    assert "Verify again" in page and "hx-trigger" not in page
+    _verify_again(client, release)
+    release.refresh_from_db()
+    assert release.verify_job.pk != lost.pk
+    # Should the lost job run after all, it leaves the verdict to the one that replaced it.
+    Job.objects.filter(pk=lost.pk).update(status="queued")
+    assert job_run(Job.objects.get(pk=lost.pk)).result["replaced"] is True
+    assert not AuditEntry.objects.filter(action="outputs.release_verify").exists()
+
+
+def test_a_verification_job_for_a_release_no_longer_in_the_ledger_says_so(people, monkeypatch):
+    from steward.core.jobs import job_run
+    from steward.outputs import services
+
+    monkeypatch.setattr(services, "INLINE_VERIFY_CELLS", 0)
+    release = _release(people["maya"], _protect(people["maya"], WITH_C))
+    job = release.verify_job
+    Release.objects.filter(pk=release.pk).delete()
+    job = job_run(job)
+    assert job.status == "failed"
+    assert job.error == f"Release {release.pk} is no longer in the ledger."

@@ -41,7 +41,13 @@ def build_report_job(progress: Progress, params: dict[str, Any]) -> dict[str, An
 @job_kind(VERIFY_JOB, title="Verify a release's certificate")
 def verify_release_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
     """Params: release (the id of the Release whose certificate is verified again)."""
-    release = Release.objects.get(pk=params["release"])
+    release = Release.objects.filter(pk=params["release"]).first()
+    if release is None:
+        raise JobError(f"Release {params['release']} is no longer in the ledger.")
+    if release.verify_job_id != progress.job.pk:
+        # A later verification replaced this one (this one was taken for lost): leave it be.
+        progress.log("A later verification of this release replaced this one.")
+        return {"release": release.pk, "verified": None, "replaced": True}
     progress.update(0, 1)
     progress.log(f"Auditing the {release.n_cells:,} cells of release {release.pk} again.")
     result = release_verify_run(release, actor=progress.job.created_by)

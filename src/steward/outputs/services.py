@@ -223,14 +223,29 @@ INLINE_VERIFY_CELLS = 1_500
 def release_verify(*, actor: User, release: Release) -> Release:
     """Verify a release's certificate again: re-run the audit of the released table and compare
     it with the certificate. A small release at once; a larger one by a job."""
-    if release.verifying:
-        raise ValidationError("This release's certificate is already being verified.")
+    if not actor.has_perm("outputs.view_releases"):
+        raise ValidationError("Only the keepers of the ledger verify its releases.")
     if release.n_cells <= INLINE_VERIFY_CELLS:
+        if release.verifying:
+            raise ValidationError(ALREADY_VERIFYING)
         release_verify_run(release, actor=actor)
-    else:
-        with transaction.atomic():
-            _queue_verification(release, actor=actor)
+        return release
+    with transaction.atomic():
+        # Locked, so that two requests at once (a double click) queue one job, not two.
+        locked = (
+            Release.objects.select_for_update(of=("self",))
+            .select_related("verify_job")
+            .only("pk", "verify_job")
+            .get(pk=release.pk)
+        )
+        if locked.verifying:
+            raise ValidationError(ALREADY_VERIFYING)
+        _queue_verification(locked, actor=actor)
+    release.verify_job = locked.verify_job
     return release
+
+
+ALREADY_VERIFYING = "This release's certificate is already being verified."
 
 
 def release_verify_run(release: Release, *, actor: Any) -> ReleaseVerification:
@@ -262,6 +277,12 @@ def _verify_or_queue(release: Release, *, actor: User) -> ReleaseVerification | 
 def _queue_verification(release: Release, *, actor: User) -> None:
     release.verify_job = job_create(actor=actor, kind=VERIFY_JOB, params={"release": release.pk})
     release.save(update_fields=["verify_job"])
+    audit_record(
+        actor=actor,
+        action="outputs.release_verify_queued",
+        target=release,
+        summary={"job": str(release.verify_job.pk)},
+    )
 
 
 def _record_verification(release: Release, result: ReleaseVerification) -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import public, requires
@@ -181,16 +182,19 @@ def release_create(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("outputs.view_releases")
 @require_GET
 def releases(request: HttpRequest) -> HttpResponse:
-    listed = release_list_visible_to(request.user).select_related("verify_job")
+    listed = _release_listed(request)
     return render(request, "outputs/releases.html", {"releases": listed})
 
 
 @requires("outputs.view_releases")
 @require_GET
 def release(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.headers.get("HX-Request"):  # the verification's progress, polled: no table
+        found = get_object_or_404(_release_listed(request), pk=pk)
+        response = render(request, "outputs/_release_verification.html", {"release": found})
+        patch_vary_headers(response, ["HX-Request"])  # the back button gets the whole page
+        return response
     found = get_object_or_404(releases_visible_to(request.user).select_related("verify_job"), pk=pk)
-    if request.headers.get("HX-Request"):  # the verification's progress, polled
-        return render(request, "outputs/_release_verification.html", {"release": found})
     page = Paginator(found.published["rows"], ROWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "release": found,
@@ -201,13 +205,20 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         "certificate_altered": certificate_sha256(found.certificate) != found.certificate_sha256,
         "certificate": found.certificate,
     }
-    return render(request, "outputs/release.html", context)
+    response = render(request, "outputs/release.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _release_listed(request: HttpRequest):
+    # Without the released table and its certificate, which a state table makes megabytes.
+    return release_list_visible_to(request.user).select_related("verify_job")
 
 
 @requires("outputs.view_releases")
 @require_POST
 def release_verify_again(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(releases_visible_to(request.user).select_related("verify_job"), pk=pk)
+    found = get_object_or_404(_release_listed(request), pk=pk)
     try:
         release_verify(actor=request.user, release=found)
     except ValidationError as error:
