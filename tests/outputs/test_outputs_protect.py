@@ -221,3 +221,109 @@ def test_the_api_refuses_a_bad_table_naming_the_column(client_for):
     assert response.status_code == 400
     assert "no column 'campus'" in response.json()["message"]
     assert not ProtectedTable.objects.exists()
+
+
+# A large upload: protected by a job, the upload sealed meanwhile ----------------------------------
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Tables of more than four rows count as large, so the eight-row table goes to a job."""
+    from steward.outputs import services
+
+    monkeypatch.setattr(services, "INLINE_ROWS", 4)
+
+
+def test_a_large_upload_is_protected_by_a_job_and_its_page_follows_it(client_for, large):
+    from steward.core.jobs import job_run
+
+    client = client_for("ana")
+    url = _upload(client)["Location"]
+    table = ProtectedTable.objects.get()
+    assert table.status == "protecting" and table.job is not None
+    # Meanwhile the upload is kept only sealed, and nothing of it is shown or offered.
+    assert b"S3" not in bytes(table.sealed) and "S3" in unseal(table.sealed)["csv"]
+    page = client.get(url).content.decode()
+    assert "being protected" in page and "hx-trigger" in page and "D2" not in page
+    csv_url = reverse("outputs:protected_csv", kwargs={"pk": table.pk})
+    assert client.get(csv_url).status_code == 404
+    queued = AuditEntry.objects.get(action="outputs.table_protect_queued")
+    assert queued.summary["rows"] == 8 and queued.summary["job"] == str(table.job.pk)
+    assert "protect-progress" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert job_run(table.job).status == "succeeded"
+    table.refresh_from_db()
+    assert table.status == "ready" and table.passed and table.n_suppressed >= 2
+    assert "csv" not in unseal(table.sealed)  # the upload gave way to the protected table
+    entry = AuditEntry.objects.get(action="outputs.table_protect")
+    assert entry.actor_id == table.created_by_id and entry.summary["cells"] == table.n_cells
+    polled = client.get(url, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 204 and polled["HX-Refresh"] == "true"
+    rows = client.get(url).context["rows"]
+    small = next(r for r in rows if r["codes"] == ["D2", "S3", "3"])
+    assert small["value"] == "*" and small["reason"] == "fewer students than the minimum cell size"
+    assert client.get(csv_url).status_code == 200
+
+
+def test_a_job_protects_a_table_exactly_as_the_request_would(client_for, people, monkeypatch):
+    from steward.core.jobs import job_run
+    from steward.outputs import services
+
+    _upload(client_for("ana"))
+    at_once = ProtectedTable.objects.get()
+    monkeypatch.setattr(services, "INLINE_ROWS", 4)
+    _upload(client_for("ana"))
+    queued = ProtectedTable.objects.exclude(pk=at_once.pk).get()
+    job_run(queued.job)
+    queued.refresh_from_db()
+    assert queued.published == at_once.published
+    assert queued.certificate["suppressed"] == at_once.certificate["suppressed"]
+    assert queued.rules == at_once.rules
+
+
+def test_a_large_upload_is_not_released_before_it_is_protected(client_for, people, large):
+    from steward.outputs.models import Release
+    from steward.outputs.services import release_record
+
+    _upload(client_for("maya"))
+    table = ProtectedTable.objects.get()
+    with pytest.raises(Exception, match="has not been protected"):
+        release_record(actor=people["maya"], protected_table=table, title="T",
+                       population="P", source=Release.Source.SEA_REPORT)  # fmt: skip
+    assert not Release.objects.exists()
+
+
+def test_a_job_that_cannot_protect_the_table_says_why_and_drops_the_upload(
+    client_for, large, monkeypatch
+):
+    from steward.core.jobs import job_run
+    from steward.outputs import services
+    from steward.outputs.tables import TableInputError
+
+    client = client_for("ana")
+    url = _upload(client)["Location"]
+    table = ProtectedTable.objects.get()
+
+    def refuse(*args, **kwargs):
+        raise TableInputError("enrollment.csv: school S3 is in two districts")
+
+    monkeypatch.setattr(services, "protect_table", refuse)
+    job = job_run(table.job)
+    assert job.status == "failed" and job.error == "enrollment.csv: school S3 is in two districts"
+    table.refresh_from_db()
+    assert table.status == "failed" and bytes(table.sealed) == b""
+    assert AuditEntry.objects.filter(action="outputs.table_protect_failed").count() == 1
+    page = client.get(url).content.decode()
+    assert "could not be protected" in page and "school S3 is in two districts" in page
+
+
+def test_the_page_takes_tables_longer_than_a_request_may_protect(client_for, monkeypatch, large):
+    from steward.outputs import services
+
+    monkeypatch.setattr(services, "MAX_ROWS", 5)
+    client = client_for("ana")
+    payload = {"csv": TABLE, "dims": ["district", "school", "grade"], "count": "n"}
+    refused = client.post(reverse("api:outputs_protect"), payload, content_type="application/json")
+    assert refused.status_code == 400 and "more than 5 rows" in refused.json()["message"]
+    assert _upload(client).status_code == 302  # the page queues it
+    assert ProtectedTable.objects.get().status == "protecting"

@@ -1,5 +1,5 @@
-"""The outputs' jobs: a large report built and protected, and a large release's certificate
-verified, in the background."""
+"""The outputs' jobs, run in the background: a large report built and protected, a large uploaded
+table protected, and a large release's certificate verified."""
 
 from __future__ import annotations
 
@@ -7,14 +7,21 @@ from typing import Any
 
 from steward.core.jobs import JobError, Progress, job_kind
 from steward.dataplane.warehouse import WarehouseError
-from steward.outputs.models import Release, ReportRun
+from steward.outputs.models import ProtectedTable, Release, ReportRun
 from steward.outputs.report_services import (
     REPORT_JOB,
     report_run_build,
     report_run_failed,
 )
 from steward.outputs.reports import ReportError
-from steward.outputs.services import VERIFY_JOB, release_verify_run
+from steward.outputs.services import (
+    PROTECT_JOB,
+    VERIFY_JOB,
+    release_verify_run,
+    table_protect_failed,
+    table_protect_run,
+)
+from steward.outputs.tables import TableInputError
 
 
 @job_kind(REPORT_JOB, title="Build and protect a report")
@@ -54,3 +61,25 @@ def verify_release_job(progress: Progress, params: dict[str, Any]) -> dict[str, 
     progress.update(1, 1)
     progress.log("The certificate verifies." if result.ok else "The certificate does not verify.")
     return {"release": release.pk, "verified": result.ok, "problems": len(result.problems)}
+
+
+@job_kind(PROTECT_JOB, title="Protect an uploaded table")
+def protect_upload_job(progress: Progress, params: dict[str, Any]) -> dict[str, Any]:
+    """Params: table (the id of the ProtectedTable made by `table_protect_start`)."""
+    table = ProtectedTable.objects.filter(pk=params["table"]).first()
+    if table is None:
+        raise JobError(f"Protected table {params['table']} no longer exists.")
+    progress.update(0, 1)
+    progress.log("Protecting the table and auditing every hidden cell.")
+    try:
+        table = table_protect_run(table)
+    except TableInputError as error:
+        table_protect_failed(table, str(error))
+        raise JobError(str(error)) from None
+    except Exception:
+        table_protect_failed(table, "internal error; see the server log")
+        raise
+    progress.update(1, 1)
+    progress.log(f"{table.n_suppressed:,} of {table.n_cells:,} cells hidden.")  # counts only
+    return {"table": table.pk, "cells": table.n_cells, "suppressed": table.n_suppressed,
+            "passed": table.passed}  # fmt: skip

@@ -101,10 +101,20 @@ class ProtectedTable(models.Model):
     nobody but the uploader.
     """
 
+    class Status(models.TextChoices):
+        PROTECTING = "protecting", "Being protected"
+        READY = "ready", "Protected"
+        FAILED = "failed", "Could not be protected"
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="protected_tables"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.READY)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
     filename = models.CharField(max_length=200)
     dims = models.JSONField(help_text="The dimension columns, in order.")
     count_column = models.CharField(max_length=100)
@@ -112,20 +122,30 @@ class ProtectedTable(models.Model):
     agencies = models.ManyToManyField(Organization, related_name="+", blank=True)
     rule_sets = models.ManyToManyField(DisclosureRuleSet, related_name="+", blank=True)
     rules = models.JSONField(help_text="The rules applied (the strictest of the agencies').")
-    published = models.JSONField(help_text="{columns, rows}: every cell as published.")
-    certificate = models.JSONField()
-    certificate_sha256 = models.CharField(max_length=64)
-    method = models.CharField(max_length=20)
-    n_cells = models.PositiveIntegerField()
-    n_suppressed = models.PositiveIntegerField()
-    passed = models.BooleanField()
-    sealed = models.BinaryField(editable=False)
+    published = models.JSONField(
+        default=dict, help_text="{columns, rows}: every cell as published."
+    )
+    certificate = models.JSONField(default=dict)
+    certificate_sha256 = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=20, blank=True)
+    n_cells = models.PositiveIntegerField(default=0)
+    n_suppressed = models.PositiveIntegerField(default=0)
+    passed = models.BooleanField(default=False)
+    sealed = models.BinaryField(
+        editable=False,
+        help_text="Encrypted: the full table and the reasons; while it is being protected, the "
+        "upload itself; nothing once it could not be protected.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.n_cells} cells)"
+
+    @property
+    def ready(self) -> bool:
+        return self.status == self.Status.READY
 
 
 # A verification job not finished this long after it was asked for is taken for lost (the audit

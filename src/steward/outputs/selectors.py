@@ -99,6 +99,8 @@ def protected_tables_of(user: Any) -> QuerySet[ProtectedTable]:
 
 def hidden_reasons(table: ProtectedTable) -> dict[int, str]:
     """For the uploader only: why each hidden cell is hidden, in words."""
+    if not table.ready:  # the sealed upload, or nothing: no reasons yet
+        return {}
     reasons = unseal(table.sealed)["reasons"]
     return {
         int(i): ", ".join(REASON_TEXT.get(r, r) for r in reason.split(","))

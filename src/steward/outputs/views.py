@@ -26,7 +26,12 @@ from steward.outputs.selectors import (
     rule_set_history,
     rules_in_effect,
 )
-from steward.outputs.services import release_record, release_verify, rule_set_update, table_protect
+from steward.outputs.services import (
+    release_record,
+    release_verify,
+    rule_set_update,
+    table_protect_start,
+)
 from steward.outputs.tables import certificate_sha256, published_csv
 
 # Rows of a protected or released table shown per page (a state table has over 100,000).
@@ -95,7 +100,7 @@ def protect(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            table = table_protect(
+            table = table_protect_start(
                 actor=request.user,
                 data=upload.read(),
                 name=upload.name,
@@ -108,7 +113,8 @@ def protect(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("outputs:protected", pk=table.pk)
-    context = {"form": form, "tables": protected_tables_of(request.user)[:20]}
+    listed = protected_tables_of(request.user).defer("published", "certificate", "sealed")
+    context = {"form": form, "tables": listed[:20]}
     status = 400 if request.method == "POST" else 200
     return render(request, "outputs/protect.html", context, status=status)
 
@@ -121,10 +127,18 @@ def _own_table_or_404(request: HttpRequest, pk: int) -> ProtectedTable:
 @require_GET
 def protected(request: HttpRequest, pk: int) -> HttpResponse:
     table = _own_table_or_404(request, pk)
+    if request.headers.get("HX-Request"):  # the protection's progress, polled
+        if table.status != ProtectedTable.Status.PROTECTING:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"  # done: load the whole page
+            return response
+        return render(request, "outputs/_protect_progress.html", {"table": table})
     return _protected_page(request, table, ReleaseForm())
 
 
 def _protected_page(request, table: ProtectedTable, form: ReleaseForm, status: int = 200):
+    if not table.ready:  # being protected, or could not be: nothing to show but that
+        return render(request, "outputs/protected.html", {"table": table}, status=status)
     reasons = hidden_reasons(table)
     page = Paginator(table.published["rows"], ROWS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
@@ -150,6 +164,8 @@ def _protected_page(request, table: ProtectedTable, form: ReleaseForm, status: i
 def protected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The protected table only: the uploaded counts are never offered for download."""
     table = _own_table_or_404(request, pk)
+    if not table.ready:
+        raise Http404
     text = published_csv(table.published["columns"], table.published["rows"])
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="protected-{table.pk}.csv"'
