@@ -98,10 +98,18 @@ def overlaps(a: Release, b: Release) -> bool:
 def audit_with_ledger(
     new: Release, released: Sequence[Release], rules: DisclosureRules
 ) -> LedgerAudit:
-    """Audit ``new`` with the released tables that overlap it; name what each pair exposes."""
+    """Audit ``new`` with the released tables that overlap it; name what each pair exposes.
+
+    With none overlapping there is nothing to difference, and nothing is solved: the new table on
+    its own is its protection audit's to prove (the platform releases only a table that passed
+    it). Otherwise an exposure is blamed on the new table alone, or on the releases that expose
+    it together with the new table.
+    """
     others = [r for r in released if overlaps(new, r) and r.release_id != new.release_id]
+    if not others:
+        return LedgerAudit((), ())
     together = _exposed(new, others, rules)
-    alone = _exposed(new, [], rules)
+    alone = _exposed(new, [], rules) if together else {}
     exposures = []
     for atom, upper in together.items():
         if atom in alone:
@@ -123,13 +131,18 @@ def _exposed(new: Release, others: list[Release], rules: DisclosureRules) -> dic
     rows, cols, rhs = [], [], []
     for r, release in enumerate(releases):
         order = [release.dim_names.index(n) for n in names]
+        # The atoms each code covers, per dimension: computed once, not once per cell.
+        covers = [
+            {
+                code: [k for k, atom in enumerate(atoms[d]) if atom <= finest]
+                for code, finest in leaves[d][r].items()
+            }
+            for d in range(len(names))
+        ]
         for codes, value in release.cells.items():
             if value is None:
                 continue
-            members = [
-                [k for k, atom in enumerate(atoms[d]) if atom <= leaves[d][r][codes[order[d]]]]
-                for d in range(len(names))
-            ]
+            members = [covers[d][codes[order[d]]] for d in range(len(names))]
             flat = np.ravel_multi_index(np.ix_(*members), shape).reshape(-1)
             rows.append(np.full(flat.size, len(rhs)))
             cols.append(flat)
