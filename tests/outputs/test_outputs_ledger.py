@@ -335,3 +335,21 @@ def test_a_verification_job_for_a_release_no_longer_in_the_ledger_says_so(people
     job = job_run(job)
     assert job.status == "failed"
     assert job.error == f"Release {release.pk} is no longer in the ledger."
+
+
+def test_a_release_the_ledger_cannot_audit_in_time_is_refused_and_nothing_recorded(
+    people, monkeypatch
+):
+    from steward.outputs import services
+
+    maya = people["maya"]
+    first = _release(maya, _protect(maya, WITH_C))
+    monkeypatch.setattr(services, "LEDGER_SECONDS", 0)
+    before = (AuditEntry.objects.count(), Release.objects.count())
+    with pytest.raises(ValidationError) as refused:
+        _release(maya, _protect(maya, WITH_C), title="North again")
+    message = refused.value.messages[0]
+    assert f"could not be audited together with release {first.pk} (North by school)" in message
+    assert "within 0 seconds" in message and "Nothing was recorded" in message
+    assert Release.objects.count() == before[1]
+    assert AuditEntry.objects.count() == before[0] + 1  # the second table's protection only

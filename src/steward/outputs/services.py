@@ -275,7 +275,9 @@ def release_record(
         _lock(f"ledger:{key}")
         earlier = list(Release.objects.filter(population_key=key).order_by("pk"))
         released = [ledger_release(unseal(r.sealed), str(r.pk), key) for r in earlier]
-        result = audit_with_ledger(new, released, rules)
+        result = audit_with_ledger(new, released, rules, seconds=LEDGER_SECONDS)
+        if not result.complete:
+            raise ValidationError(_out_of_time_message(result, {str(r.pk): r for r in earlier}))
         if not result.passed:
             raise ValidationError(_exposure_message(result, {str(r.pk): r for r in earlier}))
         release = Release.objects.create(
@@ -389,6 +391,19 @@ def _record_verification(release: Release, result: ReleaseVerification) -> None:
     release.verified_ok = result.ok
     release.verification_problems = list(result.problems)
     release.save(update_fields=["verified_at", "verified_ok", "verification_problems"])
+
+
+# How long recording a release may audit it with the overlapping releases (within the request).
+LEDGER_SECONDS = 60.0
+
+
+def _out_of_time_message(result, earlier: dict[str, Release]) -> str:
+    named = ", ".join(f"release {earlier[r].pk} ({earlier[r].title})" for r in result.overlapping)
+    return (
+        f"Refused: this table could not be audited together with {named} within "
+        f"{LEDGER_SECONDS:.0f} seconds, so nothing shows that together they expose no small "
+        "group. Nothing was recorded. A smaller table (fewer cells) can be audited in time."
+    )
 
 
 def _exposure_message(result, earlier: dict[str, Release]) -> str:

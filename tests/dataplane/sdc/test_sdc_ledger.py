@@ -81,3 +81,25 @@ def test_a_protected_table_recorded_in_the_ledger_round_trips_through_json():
     assert again == release
     assert again.cells[("B", "4")] is None
     assert audit_with_ledger(again, [], RULES).passed
+
+
+def test_an_audit_out_of_time_is_incomplete_and_never_passes():
+    with_charter = north_release("R1", "North", ["A", "B", "C"], 57)
+    without_charter = north_release("R2", "North without charter", ["A", "B"], 53)
+    out_of_time = audit_with_ledger(without_charter, [with_charter], RULES, seconds=0)
+    assert not out_of_time.complete and not out_of_time.passed
+    assert out_of_time.overlapping == ("R1",) and out_of_time.exposures == ()
+    in_time = audit_with_ledger(without_charter, [with_charter], RULES, seconds=60)
+    assert in_time.complete and [e.atom for e in in_time.exposures] == [(("C",),)]
+
+
+def test_a_table_with_no_overlapping_release_passes_without_an_lp(monkeypatch):
+    from steward.dataplane.sdc import ledger
+
+    def no_lp(*args, **kwargs):
+        raise AssertionError("the attacker LP was solved")
+
+    monkeypatch.setattr(ledger, "witness_bounds", no_lp)
+    other_year = north_release("R1", "North", ["A", "B", "C"], 57, population="enrollment 2023")
+    result = audit_with_ledger(north_release("R2", "North", ["A", "B"], 53), [other_year], RULES)
+    assert result.passed and result.complete and result.overlapping == ()
