@@ -242,7 +242,9 @@ def test_a_large_upload_is_protected_by_a_job_and_its_page_follows_it(client_for
     table = ProtectedTable.objects.get()
     assert table.status == "protecting" and table.job is not None
     # Meanwhile the upload is kept only sealed, and nothing of it is shown or offered.
-    assert b"S3" not in bytes(table.sealed) and "S3" in unseal(table.sealed)["csv"]
+    sealed = unseal(table.sealed)
+    assert b"S3" not in bytes(table.sealed)
+    assert {"district": "D2", "school": "S3", "grade": "3", "n": "4"} in sealed["rows"]
     page = client.get(url).content.decode()
     assert "being protected" in page and "hx-trigger" in page and "D2" not in page
     csv_url = reverse("outputs:protected_csv", kwargs={"pk": table.pk})
@@ -254,7 +256,7 @@ def test_a_large_upload_is_protected_by_a_job_and_its_page_follows_it(client_for
     assert job_run(table.job).status == "succeeded"
     table.refresh_from_db()
     assert table.status == "ready" and table.passed and table.n_suppressed >= 2
-    assert "csv" not in unseal(table.sealed)  # the upload gave way to the protected table
+    assert "rows" not in unseal(table.sealed)  # the upload gave way to the protected table
     entry = AuditEntry.objects.get(action="outputs.table_protect")
     assert entry.actor_id == table.created_by_id and entry.summary["cells"] == table.n_cells
     polled = client.get(url, HTTP_HX_REQUEST="true")
@@ -268,17 +270,31 @@ def test_a_large_upload_is_protected_by_a_job_and_its_page_follows_it(client_for
 def test_a_job_protects_a_table_exactly_as_the_request_would(client_for, people, monkeypatch):
     from steward.core.jobs import job_run
     from steward.outputs import services
+    from steward.outputs.selectors import agencies
+    from steward.outputs.services import rule_set_update
 
-    _upload(client_for("ana"))
+    # Two agencies' rules, made in the opposite order to the one the form lists them in.
+    named = list(agencies().filter(agency_kind__in=["postsecondary", "workforce"]))
+    for agency in reversed(named):
+        rule_set_update(actor=people["priya"], agency=agency, values={"threshold": 11}, note="")
+    chosen = [agency.pk for agency in named]
+    client = client_for("ana")
+    _upload(client, agencies=chosen)
     at_once = ProtectedTable.objects.get()
     monkeypatch.setattr(services, "INLINE_ROWS", 4)
-    _upload(client_for("ana"))
+    _upload(client, agencies=chosen)
     queued = ProtectedTable.objects.exclude(pk=at_once.pk).get()
     job_run(queued.job)
     queued.refresh_from_db()
     assert queued.published == at_once.published
-    assert queued.certificate["suppressed"] == at_once.certificate["suppressed"]
-    assert queued.rules == at_once.rules
+    assert len(at_once.certificate["rules_versions"]) == 2
+    issued = {"issued_at": None}
+    assert {**queued.certificate, **issued} == {**at_once.certificate, **issued}
+    summaries = [e.summary for e in AuditEntry.objects.filter(action="outputs.table_protect")]
+    first, second = ({k: v for k, v in e.items() if k != "certificate_sha256"} for e in summaries)
+    assert first == second
+    queued_entry = AuditEntry.objects.get(action="outputs.table_protect_queued")
+    assert queued_entry.summary["rules"] == at_once.certificate["rules_versions"]
 
 
 def test_a_large_upload_is_not_released_before_it_is_protected(client_for, people, large):
@@ -309,7 +325,9 @@ def test_a_job_that_cannot_protect_the_table_says_why_and_drops_the_upload(
 
     monkeypatch.setattr(services, "protect_table", refuse)
     job = job_run(table.job)
-    assert job.status == "failed" and job.error == "enrollment.csv: school S3 is in two districts"
+    # The reason stays with the table, whose page only its uploader sees; the job says where.
+    assert job.status == "failed"
+    assert job.error == "The table could not be protected; its page says why."
     table.refresh_from_db()
     assert table.status == "failed" and bytes(table.sealed) == b""
     assert AuditEntry.objects.filter(action="outputs.table_protect_failed").count() == 1
@@ -327,3 +345,80 @@ def test_the_page_takes_tables_longer_than_a_request_may_protect(client_for, mon
     assert refused.status_code == 400 and "more than 5 rows" in refused.json()["message"]
     assert _upload(client).status_code == 302  # the page queues it
     assert ProtectedTable.objects.get().status == "protecting"
+
+
+@pytest.mark.parametrize("how", ["job failed outside", "job running for hours"])
+def test_a_protection_lost_with_its_worker_is_marked_failed_and_its_upload_dropped(
+    client_for, large, how
+):
+    from datetime import timedelta
+
+    from steward.core.models import Job
+    from steward.outputs.services import PROTECT_LOST_AFTER
+
+    client = client_for("ana")
+    url = _upload(client)["Location"]
+    table = ProtectedTable.objects.get()
+    if how == "job failed outside":
+        Job.objects.filter(pk=table.job_id).update(status="failed")
+    else:
+        old = table.job.created_at - PROTECT_LOST_AFTER - timedelta(minutes=1)
+        Job.objects.filter(pk=table.job_id).update(status="running", created_at=old)
+    polled = client.get(url, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 204 and polled["HX-Refresh"] == "true"
+    table.refresh_from_db()
+    assert table.status == "failed" and bytes(table.sealed) == b""
+    assert AuditEntry.objects.filter(action="outputs.table_protect_failed").count() == 1
+    page = client.get(url).content.decode()
+    assert "did not finish" in page and "hx-trigger" not in page
+
+
+def test_a_table_still_being_protected_is_not_released_and_the_page_says_why(client_for, large):
+    from steward.outputs.models import Release
+
+    client = client_for("maya")
+    _upload(client)
+    table = ProtectedTable.objects.get()
+    data = {"title": "North", "population": "P", "source": "sea_report"}
+    response = client.post(
+        reverse("outputs:release_create", kwargs={"pk": table.pk}), data, follow=True
+    )
+    assert "has not been protected; it cannot be released" in response.content.decode()
+    assert not Release.objects.exists()
+
+
+def test_the_uploaded_file_stays_in_memory_never_a_temporary_file(client_for, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1  # Django's own handlers would write it to disk
+    assert _upload(client_for("ana")).status_code == 302
+    assert ProtectedTable.objects.get().passed
+    assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(client_for, monkeypatch):
+    from steward.outputs import views
+
+    monkeypatch.setattr(views, "MAX_UPLOAD_BYTES", 50)
+    response = _upload(client_for("ana"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == [
+        "The file is larger than 5 MB; protect it with the CLI."
+    ]
+    assert not ProtectedTable.objects.exists()
+
+
+def test_a_table_that_failed_its_audit_is_never_released(people):
+    from django.core.exceptions import ValidationError
+
+    from steward.outputs.models import Release
+    from steward.outputs.services import release_record, table_protect
+
+    table = table_protect(actor=people["maya"], data=TABLE.encode(), name="t.csv",
+                          dims=["district", "school", "grade"], count="n")  # fmt: skip
+    ProtectedTable.objects.filter(pk=table.pk).update(passed=False)  # as if its audit ran out
+    table.refresh_from_db()
+    with pytest.raises(ValidationError, match="failed its audit"):
+        release_record(actor=people["maya"], protected_table=table, title="T",
+                       population="Not yet", source=Release.Source.SEA_REPORT)  # fmt: skip
+    assert not Release.objects.exists()

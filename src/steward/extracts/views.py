@@ -10,8 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from steward.agreements.selectors import agreement_detail_for
 from steward.core.access import requires
+from steward.core.uploads import InMemoryUpload
 from steward.extracts import selectors, services
 from steward.extracts.models import Extract, WorkspaceQuery
 
@@ -218,57 +217,17 @@ def workspace_submit(request: HttpRequest, pk: int, query_pk: int) -> HttpRespon
     return redirect("outputs:output", pk=output.pk)
 
 
-class _LeakedFileInMemory(FileUploadHandler):
-    """Keeps an uploaded leaked file in memory only (never a temporary file on disk) and drops
-    one larger than the limit."""
-
-    def __init__(self, request: HttpRequest, limit: int) -> None:
-        super().__init__(request)
-        self.limit = limit
-        self.too_large = False
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length > self.limit + 64 * 1024:  # the file plus the form around it
-            self.too_large = True
-            raise StopUpload(connection_reset=False)
-
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self.buffer = io.BytesIO()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        if start + len(raw_data) > self.limit:
-            self.too_large = True
-            self.buffer = io.BytesIO()
-            raise SkipFile
-        self.buffer.write(raw_data)
-
-    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
-        if self.too_large:
-            return None
-        self.buffer.seek(0)
-        return InMemoryUploadedFile(
-            self.buffer,
-            self.field_name,
-            self.file_name,
-            self.content_type,
-            file_size,
-            self.charset,
-            self.content_type_extra,
-        )
-
-
 @requires("extracts.decide_risk")
 @csrf_exempt  # the upload handler is set before the body is read; _trace checks the token
 @require_http_methods(["GET", "POST"])
 def extract_trace(request: HttpRequest, pk: int) -> HttpResponse:
-    handler = _LeakedFileInMemory(request, services.trace_max_bytes())
+    handler = InMemoryUpload(request, services.trace_max_bytes())
     request.upload_handlers = [handler]
     return _trace(request, pk, handler)
 
 
 @csrf_protect
-def _trace(request: HttpRequest, pk: int, handler: _LeakedFileInMemory) -> HttpResponse:
+def _trace(request: HttpRequest, pk: int, handler: InMemoryUpload) -> HttpResponse:
     extract = _extract(request, pk)
     context: dict = {"extract": extract, "limit_mb": services.trace_max_bytes() // (1024 * 1024)}
     status = 200

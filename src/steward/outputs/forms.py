@@ -9,6 +9,7 @@ from steward.outputs.models import Release
 from steward.outputs.selectors import agencies
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+TOO_LARGE = "The file is larger than 5 MB; protect it with the CLI."
 
 
 class RuleSetForm(forms.Form):
@@ -65,7 +66,7 @@ class ProtectForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB; protect it with the CLI.")
+            raise forms.ValidationError(TOO_LARGE)
         return upload
 
     def clean_dims(self) -> list[str]:

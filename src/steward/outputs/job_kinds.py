@@ -74,8 +74,8 @@ def protect_upload_job(progress: Progress, params: dict[str, Any]) -> dict[str, 
     try:
         table = table_protect_run(table)
     except TableInputError as error:
-        table_protect_failed(table, str(error))
-        raise JobError(str(error)) from None
+        table_protect_failed(table, str(error))  # shown on the table's page, to its uploader only
+        raise JobError("The table could not be protected; its page says why.") from None
     except Exception:
         table_protect_failed(table, "internal error; see the server log")
         raise

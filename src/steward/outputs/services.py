@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ from steward.outputs.selectors import (
 from steward.outputs.tables import (
     MAX_QUEUED_ROWS,
     MAX_ROWS,
+    LeafTable,
     TableInputError,
     certificate_sha256,
     ledger_release,
@@ -137,7 +139,8 @@ def table_protect_start(
     with transaction.atomic():
         table = _new_table(actor, name, leaf, effect, agencies)
         table.status = ProtectedTable.Status.PROTECTING
-        table.sealed = seal({"csv": data.decode("utf-8-sig")})
+        # Only the named columns, checked, and the rules' versions as the request would cite them.
+        table.sealed = seal({"rows": list(leaf.rows), "rule_versions": effect.references})
         table.job = job_create(actor=actor, kind=PROTECT_JOB, params={"table": table.pk})
         table.save(update_fields=["status", "sealed", "job"])
         audit_record(
@@ -153,11 +156,10 @@ def table_protect_run(table: ProtectedTable) -> ProtectedTable:
     """The job's work: protect the sealed upload under the rules fixed when it was uploaded, and
     keep the protected table in its place. Raises TableInputError for a table that cannot be
     protected."""
-    upload = unseal(table.sealed)["csv"].encode("utf-8")
-    leaf = read_table(upload, name=table.filename, dims=table.dims, count=table.count_column,
-                      denominator=table.denominator_column, max_rows=MAX_QUEUED_ROWS)  # fmt: skip
-    rule_sets = sorted(table.rule_sets.all(), key=lambda r: (r.agency_id is not None, r.pk))
-    references = [rule_set.reference() for rule_set in rule_sets]
+    upload = unseal(table.sealed)
+    leaf = LeafTable(table.filename, tuple(table.dims), table.count_column,
+                     table.denominator_column, tuple(upload["rows"]))  # fmt: skip
+    references = upload["rule_versions"]
     result = protect_table(leaf, DisclosureRules.from_mapping(table.rules), references)
     with transaction.atomic():
         locked = ProtectedTable.objects.select_for_update().only("status").get(pk=table.pk)
@@ -165,6 +167,24 @@ def table_protect_run(table: ProtectedTable) -> ProtectedTable:
             raise TableInputError("this table was finished elsewhere")
         _store_protection(table, result, references, actor=table.created_by)
     return table
+
+
+PROTECT_LOST_AFTER = timedelta(hours=2)
+LOST = "The protection did not finish (the worker stopped); upload the table again."
+
+
+def table_protect_lost(table: ProtectedTable) -> bool:
+    """A table still being protected whose job has ended, or has run far longer than any table
+    takes, is marked as failed and its sealed upload dropped. True when it was."""
+    if table.status != ProtectedTable.Status.PROTECTING:
+        return False
+    job = table.job
+    running = job is not None and not job.is_finished
+    if running and timezone.now() - job.created_at < PROTECT_LOST_AFTER:
+        return False
+    table_protect_failed(table, LOST)
+    table.refresh_from_db()
+    return True
 
 
 def table_protect_failed(table: ProtectedTable, error: str) -> None:
@@ -216,6 +236,10 @@ def _new_table(actor: User, name: str, leaf, effect, agencies) -> ProtectedTable
     return table
 
 
+STORED_FIELDS = ["published", "certificate", "certificate_sha256", "method", "n_cells",
+                 "n_suppressed", "passed"]  # fmt: skip
+
+
 def _store_protection(table: ProtectedTable, result, references: list, *, actor: Any) -> None:
     protection = result.protection
     table.status = ProtectedTable.Status.READY
@@ -227,7 +251,7 @@ def _store_protection(table: ProtectedTable, result, references: list, *, actor:
     table.n_suppressed = protection.n_suppressed
     table.passed = protection.audit.passed
     table.sealed = seal(result.sealed_payload())
-    table.save()
+    table.save(update_fields=[*STORED_FIELDS, "status", "sealed"])
     audit_record(
         actor=actor,
         action="outputs.table_protect",

@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import public, requires
 from steward.core.pagecache import cached_public_page
-from steward.outputs.forms import ProtectForm, ReleaseForm, RuleSetForm
+from steward.core.uploads import InMemoryUpload
+from steward.outputs.forms import MAX_UPLOAD_BYTES, TOO_LARGE, ProtectForm, ReleaseForm, RuleSetForm
 from steward.outputs.models import RULE_FIELDS, ProtectedTable
 from steward.outputs.selectors import (
     agencies,
@@ -30,6 +32,7 @@ from steward.outputs.services import (
     release_record,
     release_verify,
     rule_set_update,
+    table_protect_lost,
     table_protect_start,
 )
 from steward.outputs.tables import certificate_sha256, published_csv
@@ -93,11 +96,25 @@ def rules_edit(request: HttpRequest, scope: str) -> HttpResponse:
 
 
 @requires("outputs.protect_table")
+@csrf_exempt  # the upload handler is set before the body is read; _protect checks the token
 @require_http_methods(["GET", "POST"])
 def protect(request: HttpRequest) -> HttpResponse:
+    # The uploaded counts stay in memory: never a temporary file on disk.
+    handler = InMemoryUpload(request, MAX_UPLOAD_BYTES)
+    request.upload_handlers = [handler]
+    return _protect(request, handler)
+
+
+@csrf_protect
+def _protect(request: HttpRequest, handler: InMemoryUpload) -> HttpResponse:
     initial = {"agencies": agencies().filter(agency_kind="sea")}
     form = ProtectForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if request.method == "POST" and handler.too_large:
+        form.errors.pop("file", None)
+        form.add_error("file", TOO_LARGE)
+        valid = False
+    if valid:
         upload = form.cleaned_data["file"]
         try:
             table = table_protect_start(
@@ -126,14 +143,20 @@ def _own_table_or_404(request: HttpRequest, pk: int) -> ProtectedTable:
 @requires("outputs.protect_table")
 @require_GET
 def protected(request: HttpRequest, pk: int) -> HttpResponse:
-    table = _own_table_or_404(request, pk)
-    if request.headers.get("HX-Request"):  # the protection's progress, polled
-        if table.status != ProtectedTable.Status.PROTECTING:
+    if request.headers.get("HX-Request"):  # the protection's progress, polled: no table
+        own = protected_tables_of(request.user).defer("published", "certificate", "sealed")
+        table = get_object_or_404(own.select_related("job"), pk=pk)
+        if table_protect_lost(table) or table.status != ProtectedTable.Status.PROTECTING:
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"  # done: load the whole page
-            return response
-        return render(request, "outputs/_protect_progress.html", {"table": table})
-    return _protected_page(request, table, ReleaseForm())
+        else:
+            response = render(request, "outputs/_protect_progress.html", {"table": table})
+    else:
+        table = _own_table_or_404(request, pk)
+        table_protect_lost(table)
+        response = _protected_page(request, table, ReleaseForm())
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _protected_page(request, table: ProtectedTable, form: ReleaseForm, status: int = 200):
@@ -176,6 +199,9 @@ def protected_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def release_create(request: HttpRequest, pk: int) -> HttpResponse:
     table = _own_table_or_404(request, pk)
+    if not table.ready:
+        messages.error(request, "This table has not been protected; it cannot be released.")
+        return redirect("outputs:protected", pk=table.pk)
     form = ReleaseForm(request.POST)
     if form.is_valid():
         try:

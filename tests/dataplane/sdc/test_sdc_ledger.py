@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from steward.dataplane.sdc import Dimension, DisclosureRules, protect, table_from_leaf_cells
+from steward.dataplane.sdc import Dimension, DisclosureRules, ledger, protect, table_from_leaf_cells
 from steward.dataplane.sdc.ledger import Release, audit_with_ledger, release_from_protection
 
 RULES = DisclosureRules()
@@ -18,7 +18,7 @@ def north_release(release_id, root, schools, total, population="enrollment 2024"
 def test_two_safe_totals_whose_difference_is_a_small_school_are_caught():
     with_charter = north_release("R1", "North", ["A", "B", "C"], 57)
     without_charter = north_release("R2", "North without charter", ["A", "B"], 53)
-    assert audit_with_ledger(without_charter, [], RULES).passed
+    assert ledger._exposed(without_charter, [], RULES) == {}  # safe on its own
 
     result = audit_with_ledger(without_charter, [with_charter], RULES)
     assert not result.passed
@@ -32,7 +32,7 @@ def test_totals_of_the_same_name_over_different_schools_are_told_apart():
     # Both tables call their margin "Total"; it is the set of schools it covers that counts.
     with_charter = north_release("R1", "Total", ["A", "B", "C"], 57)
     without_charter = north_release("R2", "Total", ["A", "B"], 53)
-    assert audit_with_ledger(without_charter, [], RULES).passed
+    assert ledger._exposed(without_charter, [], RULES) == {}  # safe on its own
 
     result = audit_with_ledger(without_charter, [with_charter], RULES)
     (exposure,) = result.exposures
@@ -80,7 +80,7 @@ def test_a_protected_table_recorded_in_the_ledger_round_trips_through_json():
     again = Release.from_dict(json.loads(json.dumps(release.to_dict())))
     assert again == release
     assert again.cells[("B", "4")] is None
-    assert audit_with_ledger(again, [], RULES).passed
+    assert ledger._exposed(again, [], RULES) == {}  # safe on its own, read back
 
 
 def test_an_audit_out_of_time_is_incomplete_and_never_passes():
@@ -103,3 +103,14 @@ def test_a_table_with_no_overlapping_release_passes_without_an_lp(monkeypatch):
     other_year = north_release("R1", "North", ["A", "B", "C"], 57, population="enrollment 2023")
     result = audit_with_ledger(north_release("R2", "North", ["A", "B"], 53), [other_year], RULES)
     assert result.passed and result.complete and result.overlapping == ()
+
+
+def test_an_exposure_by_the_new_table_alone_blames_no_earlier_release():
+    dim = Dimension.from_parent_map("school", dict.fromkeys(["A", "B", "C"], "North"))
+    # Only C hidden: it is the total less A and B, 4 students, whatever else is released.
+    alone = Release("R2", "enrollment 2024", (dim,),
+                    {("North",): 57.0, ("A",): 30.0, ("B",): 23.0, ("C",): None})  # fmt: skip
+    earlier = north_release("R1", "North", ["A", "B", "C"], 57)
+    result = audit_with_ledger(alone, [earlier], RULES)
+    (exposure,) = result.exposures
+    assert exposure.atom == (("C",),) and exposure.upper == 4.0 and exposure.releases == ()
