@@ -21,12 +21,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _uploads_would_go_to_disk(settings, tmp_path):
-    # Django's own handlers would write any upload above one byte to this folder.
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
-    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+def _uploads_would_go_to_disk(settings, monkeypatch):
+    # Django's own handlers would write any upload above one byte to a temporary file (and
+    # delete it after the request): each such file is recorded here instead.
+    from django.core.files import uploadhandler
+
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1
-    return settings.FILE_UPLOAD_TEMP_DIR
+    spooled = []
+    monkeypatch.setattr(uploadhandler, "TemporaryUploadedFile", lambda *a, **k: spooled.append(a))
+    return spooled
 
 
 def _copy(ready, people, key, fmt):
@@ -53,7 +56,7 @@ def test_a_downloaded_copy_is_traced_to_its_recipient_and_the_trace_is_audited(
     assert entry.summary["matched"] == people["ana"].pk
     assert entry.summary["sha256"] == hashlib.sha256(data).hexdigest()
     assert entry.summary["score_per_mille"] >= 900
-    assert not list(_uploads_would_go_to_disk.iterdir())
+    assert _uploads_would_go_to_disk == []
 
 
 def test_someone_elses_parquet_copy_is_traced_to_them(ready, people):

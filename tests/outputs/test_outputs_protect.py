@@ -387,13 +387,17 @@ def test_a_table_still_being_protected_is_not_released_and_the_page_says_why(cli
     assert not Release.objects.exists()
 
 
-def test_the_uploaded_file_stays_in_memory_never_a_temporary_file(client_for, settings, tmp_path):
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
-    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+def test_the_uploaded_file_stays_in_memory_never_a_temporary_file(
+    client_for, settings, monkeypatch
+):
+    from django.core.files import uploadhandler
+
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1  # Django's own handlers would write it to disk
+    spooled = []
+    monkeypatch.setattr(uploadhandler, "TemporaryUploadedFile", lambda *a, **k: spooled.append(a))
     assert _upload(client_for("ana")).status_code == 302
     assert ProtectedTable.objects.get().passed
-    assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
+    assert spooled == []
 
 
 def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(client_for, monkeypatch):

@@ -235,3 +235,29 @@ def test_who_sees_which_outputs(people, project):
         assert output in outputs_visible_to(people[key]), key
     for key in ("lena", "rosa", "alex", "grace"):
         assert output not in outputs_visible_to(people[key]), key
+
+
+def test_a_table_submitted_on_the_page_stays_in_memory_never_a_temporary_file(
+    people, project, client_for, settings, monkeypatch
+):
+    import io
+
+    from django.core.files import uploadhandler
+    from django.urls import reverse
+
+    from .review_story import DESCRIPTION, sea
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1  # Django's own handlers would write it to disk
+    spooled = []
+    monkeypatch.setattr(uploadhandler, "TemporaryUploadedFile", lambda *a, **k: spooled.append(a))
+    upload = io.BytesIO(SAFE.encode())
+    upload.name = "enrolled.csv"
+    data = {
+        "project": project.pk, "kind": "table", "title": "College enrollment by district",
+        "description": DESCRIPTION, "population": POPULATION, "data_version": "Extract 1",
+        "file": upload, "dims": "district", "count": "n", "agencies": [sea().pk],
+    }  # fmt: skip
+    response = client_for("ben").post(reverse("outputs:output_new"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Output.objects.get().title == "College enrollment by district"
+    assert spooled == []

@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steward.core.access import public, requires
 from steward.core.pagecache import cached_public_page
+from steward.core.uploads import InMemoryUpload
 from steward.outputs import findings_services, review_services
 from steward.outputs.findings_documents import finding_pdf
 from steward.outputs.findings_selectors import (
@@ -23,6 +25,7 @@ from steward.outputs.findings_selectors import (
     published_findings,
 )
 from steward.outputs.findings_services import publication_blockers
+from steward.outputs.forms import MAX_UPLOAD_BYTES
 from steward.outputs.models import Finding, Output, ReportRun, UseInvitation
 from steward.outputs.report_services import (
     INLINE_CELLS,
@@ -74,8 +77,17 @@ def outputs(request: HttpRequest) -> HttpResponse:
 
 
 @requires("outputs.submit_output")
+@csrf_exempt  # the upload handler is set before the body is read; _output_new checks the token
 @require_http_methods(["GET", "POST"])
 def output_new(request: HttpRequest) -> HttpResponse:
+    # The submitted table stays in memory: never a temporary file on disk.
+    handler = InMemoryUpload(request, MAX_UPLOAD_BYTES)
+    request.upload_handlers = [handler]
+    return _output_new(request, handler)
+
+
+@csrf_protect
+def _output_new(request: HttpRequest, handler: InMemoryUpload) -> HttpResponse:
     previous = None
     if request.GET.get("previous", "").isdigit():
         previous = outputs_visible_to(request.user).filter(pk=request.GET["previous"]).first()
@@ -96,7 +108,12 @@ def output_new(request: HttpRequest) -> HttpResponse:
     form = OutputForm(
         request.POST or None, request.FILES or None, initial=initial, user=request.user
     )
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if request.method == "POST" and handler.too_large:
+        form.errors.pop("file", None)
+        form.add_error("file", "The file is larger than 5 MB.")
+        valid = False
+    if valid:
         data, upload = form.cleaned_data, form.cleaned_data["file"]
         try:
             output = review_services.output_submit(
