@@ -353,3 +353,17 @@ def test_a_release_the_ledger_cannot_audit_in_time_is_refused_and_nothing_record
     assert "within 0 seconds" in message and "Nothing was recorded" in message
     assert Release.objects.count() == before[1]
     assert AuditEntry.objects.count() == before[0] + 1  # the second table's protection only
+
+
+def test_a_table_released_again_is_audited_with_the_first_as_one_table(people, monkeypatch):
+    from steward.dataplane.sdc import ledger
+
+    def no_lp(*args, **kwargs):
+        raise AssertionError("the attacker LP over the atoms was solved")
+
+    maya = people["maya"]
+    first = _release(maya, _protect(maya, WITH_C))
+    monkeypatch.setattr(ledger, "witness_bounds", no_lp)
+    again = _release(maya, _protect(maya, WITH_C), title="North by school, again")
+    entry = AuditEntry.objects.filter(action="outputs.release_record").latest("seq")
+    assert entry.object_id == str(again.pk) and entry.summary["audited_with"] == [first.pk]

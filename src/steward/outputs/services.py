@@ -45,6 +45,7 @@ from steward.outputs.tables import (
     protect_table,
     read_table,
     shown_code,
+    table_from_sealed,
 )
 
 
@@ -299,7 +300,9 @@ def release_record(
         _lock(f"ledger:{key}")
         earlier = list(Release.objects.filter(population_key=key).order_by("pk"))
         released = [ledger_release(unseal(r.sealed), str(r.pk), key) for r in earlier]
-        result = audit_with_ledger(new, released, rules, seconds=LEDGER_SECONDS)
+        result = audit_with_ledger(
+            new, released, rules, seconds=LEDGER_SECONDS, table=table_from_sealed(payload)
+        )
         if not result.complete:
             raise ValidationError(_out_of_time_message(result, {str(r.pk): r for r in earlier}))
         if not result.passed:

@@ -114,3 +114,42 @@ def test_an_exposure_by_the_new_table_alone_blames_no_earlier_release():
     result = audit_with_ledger(alone, [earlier], RULES)
     (exposure,) = result.exposures
     assert exposure.atom == (("C",),) and exposure.upper == 4.0 and exposure.releases == ()
+
+
+def _no_lp(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the attacker LP over the atoms was solved")
+
+    monkeypatch.setattr(ledger, "witness_bounds", refuse)
+
+
+def test_releases_of_one_classification_are_audited_as_one_table_without_the_lp(monkeypatch):
+    cells = {("A", "3"): 40, ("A", "4"): 35, ("B", "3"): 22, ("B", "4"): 3, ("C", "3"): 17,
+             ("C", "4"): 12}  # fmt: skip
+    table = table_from_leaf_cells(cells, ["school", "grade"])
+    protected = protect(table, RULES)
+    first = release_from_protection(protected, "R1", "grade 3-4 enrollment")
+    again = release_from_protection(protected, "R2", "grade 3-4 enrollment")
+    _no_lp(monkeypatch)
+    result = audit_with_ledger(again, [first], RULES, table=table)
+    assert result.passed and result.overlapping == ("R1",)
+
+
+def test_releases_of_one_classification_that_expose_a_cell_together_go_to_the_lp():
+    table = table_from_leaf_cells({("A",): 30, ("B",): 23, ("C",): 4}, ["school"])
+    dims = table.dimensions
+    # Each hides C with one other school; together they show A and B, and so C.
+    first = Release("R1", "p", dims, {("Total",): 57.0, ("A",): None, ("B",): 23.0, ("C",): None})
+    second = Release("R2", "p", dims, {("Total",): 57.0, ("A",): 30.0, ("B",): None, ("C",): None})
+    assert not ledger._exposed(first, [], RULES) and not ledger._exposed(second, [], RULES)
+    result = audit_with_ledger(second, [first], RULES, table=table)
+    (exposure,) = result.exposures
+    assert exposure.atom == (("C",),) and exposure.upper == 4.0 and exposure.releases == ("R1",)
+
+
+def test_a_release_showing_other_values_is_not_taken_for_the_same_table(monkeypatch):
+    table = table_from_leaf_cells({("A",): 30, ("B",): 23, ("C",): 14}, ["school"])
+    dims = table.dimensions
+    new = Release("R2", "p", dims, {("Total",): 67.0, ("A",): 30.0, ("B",): 23.0, ("C",): 14.0})
+    other = Release("R1", "p", dims, {("Total",): 60.0, ("A",): 30.0, ("B",): 23.0, ("C",): 7.0})
+    assert ledger._audit_as_one(table, new, [other], RULES, None) is None
