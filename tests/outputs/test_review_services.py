@@ -157,8 +157,9 @@ def test_every_decision_is_audited(people, project):
 
 
 def test_a_table_that_differs_from_a_release_by_a_small_group_is_stopped_by_the_ledger(
-    people, project
+    people, project, monkeypatch
 ):
+    from steward.outputs import review_selectors
     from steward.outputs.services import release_record, table_protect
 
     # The SEA's own report of the same students: Birch Lake's 4 students are hidden in it.
@@ -182,6 +183,11 @@ def test_a_table_that_differs_from_a_release_by_a_small_group_is_stopped_by_the_
     preview = ledger_preview(second)
     assert not preview.passed and "Birch Lake" in preview.message
     assert preview.audited_with == [first]
+    with monkeypatch.context() as patched:  # the preview allows the ledger what release does
+        patched.setattr(review_selectors, "LEDGER_SECONDS", 0)
+        late = ledger_preview(second)
+    assert not late.passed and "could not audit it" in late.message
+    assert late.audited_with == [first]
     output_decide(actor=people["maya"], output=second, decision="approve", reasons="Clear.")
     before = (Release.objects.count(), AuditEntry.objects.count())
     with pytest.raises(ValidationError, match="could be worked out"):

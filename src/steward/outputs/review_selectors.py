@@ -15,7 +15,8 @@ from steward.dataplane.sdc import DisclosureRules
 from steward.dataplane.sdc.ledger import audit_with_ledger
 from steward.outputs.models import Output, OutputCheck, Release, population_key
 from steward.outputs.sealing import unseal
-from steward.outputs.tables import ledger_release, shown_code
+from steward.outputs.selectors import LEDGER_SECONDS
+from steward.outputs.tables import ledger_release, shown_code, table_from_sealed
 
 HISTORY_STATUSES = (
     Output.Status.RELEASED,
@@ -154,9 +155,18 @@ def ledger_preview(output: Output) -> LedgerPreview | None:
     earlier = list(Release.objects.filter(population_key=key).order_by("pk"))
     released = [ledger_release(unseal(r.sealed), str(r.pk), key) for r in earlier]
     new = ledger_release(payload["protected"], "new", key)
-    result = audit_with_ledger(new, released, DisclosureRules.from_mapping(output.rules))
+    rules = DisclosureRules.from_mapping(output.rules)
+    table = table_from_sealed(payload["protected"])
+    result = audit_with_ledger(new, released, rules, seconds=LEDGER_SECONDS, table=table)
     by_id = {str(r.pk): r for r in earlier}
     overlapping = [by_id[r] for r in result.overlapping if r in by_id]
+    if not result.complete:
+        return LedgerPreview(
+            False,
+            f"The ledger could not audit it with the releases of its population within "
+            f"{LEDGER_SECONDS:.0f} seconds; it would refuse it.",
+            overlapping,
+        )
     if result.passed:
         return LedgerPreview(
             True, "No released table can be differenced with this one.", overlapping

@@ -16,6 +16,10 @@ from steward.outputs.models import DisclosureRuleSet, ProtectedTable, Release
 from steward.outputs.sealing import unseal
 from steward.outputs.tables import REASON_TEXT, certificate_sha256, table_from_sealed
 
+# How long recording a release may audit it with the overlapping releases (within the request);
+# the output review's preview of the ledger allows the same.
+LEDGER_SECONDS = 60.0
+
 
 def agencies() -> QuerySet[Organization]:
     """The agencies whose data may feed an output, the SEA first."""

@@ -30,6 +30,7 @@ from steward.outputs.models import (
 )
 from steward.outputs.sealing import seal, unseal
 from steward.outputs.selectors import (
+    LEDGER_SECONDS,
     ReleaseVerification,
     release_check,
     rule_set_current,
@@ -418,10 +419,6 @@ def _record_verification(release: Release, result: ReleaseVerification) -> None:
     release.verified_ok = result.ok
     release.verification_problems = list(result.problems)
     release.save(update_fields=["verified_at", "verified_ok", "verification_problems"])
-
-
-# How long recording a release may audit it with the overlapping releases (within the request).
-LEDGER_SECONDS = 60.0
 
 
 def _out_of_time_message(result, earlier: dict[str, Release]) -> str:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from steward.dataplane.sdc import Dimension, DisclosureRules, ledger, protect, table_from_leaf_cells
 from steward.dataplane.sdc.ledger import Release, audit_with_ledger, release_from_protection
 
@@ -153,3 +155,31 @@ def test_a_release_showing_other_values_is_not_taken_for_the_same_table(monkeypa
     new = Release("R2", "p", dims, {("Total",): 67.0, ("A",): 30.0, ("B",): 23.0, ("C",): 14.0})
     other = Release("R1", "p", dims, {("Total",): 60.0, ("A",): 30.0, ("B",): 23.0, ("C",): 7.0})
     assert ledger._audit_as_one(table, new, [other], RULES, None) is None
+
+
+def test_releases_whose_cells_are_not_the_tables_own_are_left_to_the_lp():
+    table = table_from_leaf_cells({("A",): 30, ("B",): 23, ("C",): 4}, ["school"])
+    dims = table.dimensions
+    new = Release("R2", "p", dims, {("Total",): 57.0, ("A",): 30.0, ("B",): None, ("C",): None})
+    # Codes of another kind (numbers, not the table's strings): nothing may be read as hidden.
+    odd = Release("R1", "p", dims, {(1,): 57.0, (2,): None, (3,): 23.0, (4,): None})
+    assert ledger._audit_as_one(table, new, [odd], RULES, None) is None
+
+
+def test_magnitude_tables_are_left_to_the_lp():
+    from steward.dataplane.sdc import Table
+
+    counts = table_from_leaf_cells({("A",): 30, ("B",): 23}, ["school"])
+    top = np.stack([counts.values * 0.6, counts.values * 0.3], axis=-1)  # two largest each
+    magnitude = Table(counts.dimensions, counts.values, freq=counts.values, top=top)
+    same = Release("R1", "p", counts.dimensions, {("Total",): 53.0, ("A",): 30.0, ("B",): 23.0})
+    again = Release("R2", "p", counts.dimensions, {("Total",): 53.0, ("A",): 30.0, ("B",): 23.0})
+    assert magnitude.kind != "frequency"
+    assert ledger._audit_as_one(magnitude, again, [same], RULES, None) is None
+
+
+def test_releases_that_publish_nothing_expose_nothing():
+    dim = Dimension.from_parent_map("school", dict.fromkeys(["A", "B"], "North"))
+    hidden = {("North",): None, ("A",): None, ("B",): None}
+    first, second = Release("R1", "p", (dim,), hidden), Release("R2", "p", (dim,), hidden)
+    assert audit_with_ledger(second, [first], RULES).passed

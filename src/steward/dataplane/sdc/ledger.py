@@ -158,12 +158,15 @@ def _audit_as_one(
     cannot be pinned below it). None when this does not apply or does not prove it; the LP over
     the atoms decides then."""
     releases = [new, *others]
-    if any(r.dimensions != table.dimensions for r in releases):
-        return None
+    if table.kind != "frequency" or any(r.dimensions != table.dimensions for r in releases):
+        return None  # the ledger's threshold is a count's: magnitude tables go to the LP
+    codes = list(all_code_tuples(table))
+    if any(set(r.cells) != set(codes) for r in releases):
+        return None  # a release's cells are not this table's cells, every one
     values = table.flat_values
     hidden = np.ones(table.n_cells, dtype=bool)
     for release in releases:
-        shown = np.array([release.cells.get(c) for c in all_code_tuples(table)], dtype=object)
+        shown = np.array([release.cells[c] for c in codes], dtype=object)
         published = np.flatnonzero(shown != None)  # noqa: E711 (elementwise over objects)
         if not np.allclose(shown[published].astype(float), values[published], rtol=0, atol=1e-9):
             return None  # another release shows other values: not the same table
@@ -208,6 +211,8 @@ def _exposed(
             cols.append(flat)
             rhs.append(value)
     n_atoms = int(np.prod(shape))
+    if not rhs:
+        return {}  # nothing published: nothing is bounded, nothing pinned
     matrix = sparse.csr_matrix(
         (np.ones(sum(c.size for c in cols)), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(rhs), n_atoms),
