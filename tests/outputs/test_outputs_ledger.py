@@ -302,13 +302,12 @@ def test_a_verification_lost_with_its_worker_may_be_asked_for_again(
     from steward.core.jobs import job_run
     from steward.core.models import Job
     from steward.outputs import services
-    from steward.outputs.models import VERIFY_LOST_AFTER
 
     monkeypatch.setattr(services, "INLINE_VERIFY_CELLS", 0)
     release = _release(people["maya"], _protect(people["maya"], WITH_C))
     lost = release.verify_job
     Job.objects.filter(pk=lost.pk).update(
-        status="running", created_at=lost.created_at - VERIFY_LOST_AFTER - timedelta(minutes=1)
+        status="running", created_at=lost.created_at - Job.LOST_AFTER - timedelta(minutes=1)
     )
     release.refresh_from_db()
     assert not release.verifying

@@ -354,7 +354,6 @@ def test_a_protection_lost_with_its_worker_is_marked_failed_and_its_upload_dropp
     from datetime import timedelta
 
     from steward.core.models import Job
-    from steward.outputs.services import PROTECT_LOST_AFTER
 
     client = client_for("ana")
     url = _upload(client)["Location"]
@@ -362,7 +361,7 @@ def test_a_protection_lost_with_its_worker_is_marked_failed_and_its_upload_dropp
     if how == "job failed outside":
         Job.objects.filter(pk=table.job_id).update(status="failed")
     else:
-        old = table.job.created_at - PROTECT_LOST_AFTER - timedelta(minutes=1)
+        old = table.job.created_at - Job.LOST_AFTER - timedelta(minutes=1)
         Job.objects.filter(pk=table.job_id).update(status="running", created_at=old)
     polled = client.get(url, HTTP_HX_REQUEST="true")
     assert polled.status_code == 204 and polled["HX-Refresh"] == "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -74,6 +75,15 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    # Longer than any job takes (a state table's protection or audit, a few minutes behind a
+    # queue): a job not finished this long after it was asked for lost its worker.
+    LOST_AFTER = timedelta(hours=2)
+
+    @property
+    def is_lost(self) -> bool:
+        """Not finished, and asked for so long ago that its worker must have stopped."""
+        return not self.is_finished and timezone.now() - self.created_at >= self.LOST_AFTER
 
     @property
     def percent(self) -> int:

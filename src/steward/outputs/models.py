@@ -3,8 +3,6 @@ ledger of releases: every table that left the platform, whatever produced it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -148,11 +146,6 @@ class ProtectedTable(models.Model):
         return self.status == self.Status.READY
 
 
-# A verification job not finished this long after it was asked for is taken for lost (the audit
-# of the state table takes about 20 s; a queue behind other jobs may take some minutes).
-VERIFY_LOST_AFTER = timedelta(hours=1)
-
-
 class Release(models.Model):
     """The ledger: one table that left the platform, from a project or the SEA's own report.
 
@@ -215,9 +208,7 @@ class Release(models.Model):
         """A verification job is queued or running, and not so long that it must have been lost
         (a worker stopped mid-run): then the release may be verified again."""
         job = self.verify_job
-        if job is None or job.is_finished:
-            return False
-        return timezone.now() - job.created_at < VERIFY_LOST_AFTER
+        return job is not None and not job.is_finished and not job.is_lost
 
 
 def population_key(text: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -171,7 +170,6 @@ def table_protect_run(table: ProtectedTable) -> ProtectedTable:
     return table
 
 
-PROTECT_LOST_AFTER = timedelta(hours=2)
 LOST = "The protection did not finish (the worker stopped); upload the table again."
 
 
@@ -181,8 +179,7 @@ def table_protect_lost(table: ProtectedTable) -> bool:
     if table.status != ProtectedTable.Status.PROTECTING:
         return False
     job = table.job
-    running = job is not None and not job.is_finished
-    if running and timezone.now() - job.created_at < PROTECT_LOST_AFTER:
+    if job is not None and not job.is_finished and not job.is_lost:
         return False
     table_protect_failed(table, LOST)
     table.refresh_from_db()
